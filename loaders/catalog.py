@@ -1,0 +1,230 @@
+"""The source catalogue: `sources.toml` read into frozen dataclasses and validated as a whole.
+
+Per-city knowledge lives in the TOML file, never in code. Loading reports every problem at once,
+so a data engineer fixes the file in one pass instead of one error per run.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from store.schema import KINDS, schema_for
+
+PLATFORMS = ("socrata", "arcgis", "ckan", "csv", "demo")
+GEO_KINDS = ("point", "source_field", "none")
+DEFAULT_CATALOG = Path(__file__).with_name("sources.toml")
+DERIVED_COLUMNS = frozenset(
+    {"source_id", "occurred_date", "occurred_month", "neighborhood_id", "neighborhood_name", "geo_method"}
+)
+
+
+class CatalogError(Exception):
+    """The catalogue has problems; `problems` lists every one of them."""
+
+    def __init__(self, problems: list[str], path: Path | str = "sources.toml"):
+        self.problems = problems
+        listing = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{path} has {len(problems)} problem(s):\n{listing}")
+
+
+@dataclass(frozen=True)
+class Geography:
+    method: str  # point | source_field | none
+    lat_field: str | None = None
+    lon_field: str | None = None
+    district_field: str | None = None
+    crosswalk: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class City:
+    city_id: str
+    name: str
+    time_zone: str
+    boundaries_url: str
+    population_url: str
+    boundary_id_field: str
+    boundary_name_field: str | None = None
+    population_id_field: str = "neighborhood_id"
+    population_fields: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    neighborhood_label: str = "Neighborhood"
+    licence: str = ""
+    is_synthetic: bool = False
+
+
+@dataclass(frozen=True)
+class Source:
+    source_id: str
+    city: str
+    kind: str
+    platform: str
+    endpoint: str
+    title: str
+    publisher: str
+    landing_page: str
+    licence: str
+    date_field: str
+    fields: MappingProxyType  # canonical column -> raw column
+    geography: Geography
+    date_format: str = "auto"
+    updated_at_field: str | None = None
+    recodes: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    token_env: str | None = None
+    page_size: int = 50_000
+    options: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    dataset_id: str | None = None
+    is_synthetic: bool = False
+
+
+@dataclass(frozen=True)
+class Catalog:
+    cities: MappingProxyType
+    sources: tuple[Source, ...]
+    path: Path = DEFAULT_CATALOG
+
+    def source(self, source_id: str) -> Source:
+        for src in self.sources:
+            if src.source_id == source_id:
+                return src
+        raise KeyError(f"no source {source_id!r} in {self.path}")
+
+    def for_city(self, city_id: str) -> list[Source]:
+        return [s for s in self.sources if s.city == city_id]
+
+
+def load_catalog(path: Path | str = DEFAULT_CATALOG) -> Catalog:
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogError([f"cannot read the file: {exc}"], path) from None
+    return parse_catalog(raw, path)
+
+
+def parse_catalog(raw: dict[str, Any], path: Path | str = "sources.toml") -> Catalog:
+    problems: list[str] = []
+    cities = {cid: _city(cid, body, problems) for cid, body in raw.get("cities", {}).items()}
+    sources = [_source(i, body, cities, problems) for i, body in enumerate(raw.get("sources", []))]
+    ids = [s.source_id for s in sources if s]
+    problems += [f"source id {d!r} is used twice" for d in sorted({i for i in ids if ids.count(i) > 1})]
+    if not sources:
+        problems.append("no [[sources]] entries")
+    if problems:
+        raise CatalogError(problems, path)
+    return Catalog(MappingProxyType(cities), tuple(sources), Path(path))
+
+
+def _need(body: dict, key: str, where: str, problems: list[str]) -> Any:
+    value = body.get(key)
+    if value in (None, ""):
+        problems.append(f"{where}: '{key}' is missing")
+    return value
+
+
+def _city(city_id: str, body: dict, problems: list[str]) -> City:
+    where = f"city {city_id!r}"
+    keys = ("name", "time_zone", "boundaries_url", "population_url", "boundary_id_field")
+    values = {k: _need(body, k, where, problems) for k in keys}
+    tz = values["time_zone"]
+    if tz:
+        try:
+            zoneinfo.ZoneInfo(tz)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            problems.append(f"{where}: time_zone {tz!r} is not an IANA zone name")
+    return City(
+        city_id=city_id,
+        **values,
+        boundary_name_field=body.get("boundary_name_field"),
+        population_id_field=body.get("population_id_field", "neighborhood_id"),
+        population_fields=MappingProxyType(dict(body.get("population_fields", {}))),
+        neighborhood_label=body.get("neighborhood_label", "Neighborhood"),
+        licence=body.get("licence", ""),
+        is_synthetic=bool(body.get("is_synthetic", False)),
+    )
+
+
+def _source(index: int, body: dict, cities: dict, problems: list[str]) -> Source | None:
+    sid = body.get("id") or f"#{index + 1}"
+    where = f"source {sid!r}"
+    keys = ("id", "city", "kind", "platform", "endpoint", "title", "publisher", "landing_page", "licence")
+    values = {k: _need(body, k, where, problems) for k in keys + ("date_field",)}
+    if values["city"] and values["city"] not in cities:
+        problems.append(f"{where}: city {values['city']!r} is not defined under [cities]")
+    if values["platform"] and values["platform"] not in PLATFORMS:
+        problems.append(f"{where}: platform {values['platform']!r} is not one of {', '.join(PLATFORMS)}")
+    fields = dict(body.get("fields", {}))
+    if values["kind"] not in KINDS:
+        problems.append(f"{where}: kind {values['kind']!r} is not one of {', '.join(KINDS)}")
+    else:
+        _check_fields(where, values["kind"], fields, body, problems)
+    geography = _geography(where, body.get("geography", {}), problems)
+    page_size = body.get("page_size", 50_000)
+    if not isinstance(page_size, int) or page_size < 1:
+        problems.append(f"{where}: page_size must be a positive whole number")
+    return Source(
+        source_id=sid,
+        city=values["city"],
+        kind=values["kind"],
+        platform=values["platform"],
+        endpoint=values["endpoint"],
+        title=values["title"],
+        publisher=values["publisher"],
+        landing_page=values["landing_page"],
+        licence=values["licence"],
+        date_field=values["date_field"],
+        fields=MappingProxyType(fields),
+        geography=geography,
+        date_format=body.get("date_format", "auto"),
+        updated_at_field=body.get("updated_at_field"),
+        recodes=MappingProxyType({k: MappingProxyType(dict(v)) for k, v in body.get("recode", {}).items()}),
+        token_env=body.get("token_env"),
+        page_size=page_size,
+        options=MappingProxyType(dict(body.get("options", {}))),
+        dataset_id=body.get("dataset_id"),
+        is_synthetic=bool(body.get("is_synthetic", False)),
+    )
+
+
+def _check_fields(where: str, kind: str, fields: dict, body: dict, problems: list[str]) -> None:
+    schema = schema_for(kind)
+    for name in fields:
+        if name not in schema.names or name in DERIVED_COLUMNS:
+            problems.append(f"{where}: fields.{name} is not a column of {kind} that a source can fill")
+    for col in schema.columns:
+        if col.is_required and col.name not in DERIVED_COLUMNS and col.name not in fields:
+            if col.name == "occurred_at" and body.get("date_field"):
+                continue
+            if col.vocabulary and col.name + "_raw" in fields or _derived_from_raw(col.name, fields):
+                continue
+            problems.append(f"{where}: required column {col.name!r} has no entry under [fields]")
+    for name in body.get("recode", {}):
+        if name not in schema.names or not schema.column(name).vocabulary:
+            problems.append(f"{where}: recode.{name} is not a recoded column of {kind}")
+
+
+def _derived_from_raw(name: str, fields: dict) -> bool:
+    # offense_category is recoded from offense_raw; force_type from force_type_raw; and so on.
+    sources = {"offense_category": "offense_raw", "finding": "finding_raw", "force_type": "force_type_raw"}
+    return sources.get(name) in fields
+
+
+def _geography(where: str, body: dict, problems: list[str]) -> Geography:
+    method = body.get("method", "none")
+    if method not in GEO_KINDS:
+        problems.append(f"{where}: geography.method {method!r} is not one of {', '.join(GEO_KINDS)}")
+    if method == "point" and not (body.get("lat") and body.get("lon")):
+        problems.append(f"{where}: geography.method 'point' needs 'lat' and 'lon' fields")
+    if method == "source_field" and not body.get("district_field"):
+        problems.append(f"{where}: geography.method 'source_field' needs 'district_field'")
+    return Geography(
+        method=method,
+        lat_field=body.get("lat"),
+        lon_field=body.get("lon"),
+        district_field=body.get("district_field"),
+        crosswalk=MappingProxyType({str(k): str(v) for k, v in body.get("crosswalk", {}).items()}),
+    )

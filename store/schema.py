@@ -1,0 +1,240 @@
+"""Canonical schema per kind of record: the contract between loaders/ and query/.
+
+Every snapshot of a kind has exactly these columns, in this order, with these Arrow types.
+Timestamps carry the city's zone; `occurred_date` and `occurred_month` are computed at ingest
+in that zone so that the read side never has to know about zones to bucket by day or month.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+KINDS = ("crime_incident", "complaint", "use_of_force")
+
+GEO_METHODS = ("point", "source_field", "unassigned")
+
+RACE_VALUES = (
+    "Black",
+    "White",
+    "Hispanic",
+    "Asian / Pacific Islander",
+    "American Indian / Alaska Native",
+    "Other",
+    "Unknown",
+)
+SEX_VALUES = ("Female", "Male", "Other", "Unknown")
+OFFENSE_CATEGORIES = ("violent", "property", "drug", "public order", "other")
+FINDINGS = ("sustained", "not sustained", "exonerated", "unfounded", "pending", "other")
+FORCE_TYPES = (
+    "Physical force",
+    "Electrical weapon",
+    "Chemical spray",
+    "Impact weapon",
+    "Firearm",
+    "Canine",
+    "Other",
+)
+ALLEGATION_CATEGORIES = (
+    "Force",
+    "Abuse of authority",
+    "Discourtesy",
+    "Offensive language",
+    "Other",
+)
+
+# Controlled vocabularies the recode step maps onto. Values outside them pass through unchanged
+# and are counted in the snapshot manifest.
+VOCABULARIES: dict[str, tuple[str, ...]] = {
+    "race": RACE_VALUES,
+    "sex": SEX_VALUES,
+    "offense_category": OFFENSE_CATEGORIES,
+    "finding": FINDINGS,
+    "force_type": FORCE_TYPES,
+    "allegation_category": ALLEGATION_CATEGORIES,
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    arrow_type: pa.DataType
+    description: str
+    is_required: bool = False
+    is_public: bool = True
+    vocabulary: str | None = None
+
+
+@dataclass(frozen=True)
+class KindSchema:
+    kind: str
+    title: str
+    unit_singular: str
+    unit_plural: str
+    unit_note: str
+    columns: tuple[Column, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def public_names(self) -> list[str]:
+        return [c.name for c in self.columns if c.is_public]
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.kind} has no column {name!r}")
+
+    def arrow_schema(self, tz: str) -> pa.Schema:
+        return pa.schema([pa.field(c.name, _with_zone(c.arrow_type, tz)) for c in self.columns])
+
+
+def _with_zone(arrow_type: pa.DataType, tz: str) -> pa.DataType:
+    if pa.types.is_timestamp(arrow_type):
+        return pa.timestamp("us", tz=tz)
+    return arrow_type
+
+
+_TS = pa.timestamp("us", tz="UTC")  # the zone is replaced by the city's in arrow_schema()
+_STR = pa.string()
+
+COMMON_COLUMNS: tuple[Column, ...] = (
+    Column("record_id", _STR, "Identifier of the record, unique within its source.", True),
+    Column("source_id", _STR, "Catalogue id of the feed the record came from.", True),
+    Column("occurred_at", _TS, "When the event happened, in the city's time zone.", True),
+    Column("occurred_date", pa.date32(), "Local calendar date of occurred_at.", True),
+    Column("occurred_month", pa.date32(), "First day of the local month of occurred_at.", True),
+    Column("reported_at", _TS, "When the event was reported, if published."),
+    Column("neighborhood_id", _STR, "Neighborhood the record was assigned to at ingest."),
+    Column("neighborhood_name", _STR, "Name of that neighborhood."),
+    Column("district", _STR, "Police district, precinct or beat as published."),
+    Column("lat", pa.float64(), "Latitude (WGS84) as published; may be generalised.", False, False),
+    Column("lon", pa.float64(), "Longitude (WGS84) as published; may be generalised.", False, False),
+    Column(
+        "geo_method",
+        _STR,
+        "How the neighborhood was assigned: point, source_field or unassigned.",
+        True,
+    ),
+)
+
+
+def _race(prefix: str, who: str) -> tuple[Column, ...]:
+    return (
+        Column(f"{prefix}_race", _STR, f"{who} race/ethnicity, recoded.", vocabulary="race"),
+        Column(f"{prefix}_race_raw", _STR, f"{who} race/ethnicity as published."),
+        Column(f"{prefix}_sex", _STR, f"{who} sex/gender, recoded.", vocabulary="sex"),
+        Column(f"{prefix}_sex_raw", _STR, f"{who} sex/gender as published."),
+        Column(f"{prefix}_age", pa.int16(), f"{who} age in years, if published."),
+    )
+
+
+CRIME_INCIDENT = KindSchema(
+    kind="crime_incident",
+    title="Crime incidents",
+    unit_singular="incident",
+    unit_plural="incidents",
+    unit_note="One row per reported incident (the most serious offense where the source "
+    "lists several).",
+    columns=COMMON_COLUMNS
+    + (
+        Column("offense_raw", _STR, "Offense as published by the source.", True),
+        Column(
+            "offense_category",
+            _STR,
+            "Offense grouped into violent, property, drug, public order or other.",
+            True,
+            vocabulary="offense_category",
+        ),
+    ),
+)
+
+COMPLAINT = KindSchema(
+    kind="complaint",
+    title="Civilian complaints",
+    unit_singular="allegation",
+    unit_plural="allegations",
+    unit_note="One row per allegation. A complaint can hold several allegations against "
+    "several officers; count distinct complaint_id for complaints.",
+    columns=COMMON_COLUMNS
+    + (
+        Column("complaint_id", _STR, "Complaint identifier (shared by its allegations).", True),
+        Column("allegation_id", _STR, "Allegation identifier.", False, False),
+        Column("allegation", _STR, "Allegation as published."),
+        Column(
+            "allegation_category",
+            _STR,
+            "Allegation grouped (force, abuse of authority, discourtesy, ...).",
+            vocabulary="allegation_category",
+        ),
+        Column("allegation_category_raw", _STR, "Allegation category as published."),
+        Column("finding", _STR, "Outcome, recoded.", True, vocabulary="finding"),
+        Column("finding_raw", _STR, "Outcome as published."),
+        Column("received_at", _TS, "When the complaint was received."),
+        Column("closed_at", _TS, "When the complaint was closed, if it is."),
+    )
+    + _race("complainant", "Complainant")
+    + _race("officer", "Officer"),
+)
+
+USE_OF_FORCE = KindSchema(
+    kind="use_of_force",
+    title="Use of force",
+    unit_singular="subject",
+    unit_plural="subjects",
+    unit_note="One row per person force was used on; an incident can involve several "
+    "subjects. Count distinct incident_id for incidents.",
+    columns=COMMON_COLUMNS
+    + (
+        Column("incident_id", _STR, "Use-of-force incident identifier.", True),
+        Column("force_type", _STR, "Most serious force used, recoded.", True, vocabulary="force_type"),
+        Column("force_type_raw", _STR, "Force type as published."),
+    )
+    + _race("subject", "Subject")
+    + (
+        Column("subject_injured", pa.bool_(), "Whether the subject was injured."),
+        Column("officer_injured", pa.bool_(), "Whether an officer was injured."),
+    ),
+)
+
+SCHEMAS: dict[str, KindSchema] = {s.kind: s for s in (CRIME_INCIDENT, COMPLAINT, USE_OF_FORCE)}
+
+# Reference data per city, published as a snapshot like any feed.
+NEIGHBORHOOD_COLUMNS: tuple[Column, ...] = (
+    Column("neighborhood_id", _STR, "Neighborhood identifier.", True),
+    Column("neighborhood_name", _STR, "Neighborhood name.", True),
+    Column("district", _STR, "Police district the neighborhood lies in, if known."),
+    Column("population", pa.int64(), "Resident population.", True),
+    Column("pop_black", pa.int64(), "Residents counted as Black (non-Hispanic)."),
+    Column("pop_white", pa.int64(), "Residents counted as White (non-Hispanic)."),
+    Column("pop_hispanic", pa.int64(), "Residents counted as Hispanic or Latino."),
+    Column("pop_asian", pa.int64(), "Residents counted as Asian / Pacific Islander."),
+    Column("pop_other", pa.int64(), "All other residents."),
+)
+NEIGHBORHOOD_SCHEMA = pa.schema([pa.field(c.name, c.arrow_type) for c in NEIGHBORHOOD_COLUMNS])
+
+# Which population column stands beside which recoded race value.
+RACE_POPULATION_COLUMNS = {
+    "Black": "pop_black",
+    "White": "pop_white",
+    "Hispanic": "pop_hispanic",
+    "Asian / Pacific Islander": "pop_asian",
+}
+
+
+def schema_for(kind: str) -> KindSchema:
+    try:
+        return SCHEMAS[kind]
+    except KeyError:
+        raise KeyError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}") from None
+
+
+def schema_fingerprint(schema: pa.Schema) -> str:
+    """Short hash of column names and types, so a manifest shows when a schema changed."""
+    text = ";".join(f"{f.name}:{f.type}" for f in schema)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
