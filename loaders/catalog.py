@@ -199,7 +199,7 @@ def _check_fields(where: str, kind: str, fields: dict, body: dict, problems: lis
         if col.is_required and col.name not in DERIVED_COLUMNS and col.name not in fields:
             if col.name == "occurred_at" and body.get("date_field"):
                 continue
-            if col.vocabulary and col.name + "_raw" in fields or _derived_from_raw(col.name, fields):
+            if (col.vocabulary and col.name + "_raw" in fields) or _derived_from_raw(col.name, fields):
                 continue
             problems.append(f"{where}: required column {col.name!r} has no entry under [fields]")
     for name in body.get("recode", {}):

@@ -28,6 +28,14 @@ USER_AGENT = "policing-data-dashboard/0.1 (+open-data refresh job)"
 
 
 @dataclass(frozen=True)
+class Download:
+    status: int
+    bytes_written: int
+    validators: dict
+    content_type: str
+
+
+@dataclass(frozen=True)
 class RetryPolicy:
     max_attempts: int = 5
     backoff_base_s: float = 0.5
@@ -83,26 +91,29 @@ class HttpClient:
                 self.source_id, "the server's answer is not valid JSON", url=redact_url(url)
             ) from None
 
-    def download(self, url: str, dest, params: dict | None = None, chunk: int = 1 << 20) -> int:
-        """Stream a body to a file without holding it in memory; returns the bytes written."""
+    def download(self, url: str, dest, params: dict | None = None, headers: dict | None = None) -> Download:
+        """Stream a body to a file without holding it in memory (304 writes nothing)."""
 
-        def stream(resp: requests.Response) -> int:
+        def stream(resp: requests.Response) -> Download:
             written = 0
-            with open(dest, "wb") as fh:
-                for block in resp.iter_content(chunk):
-                    fh.write(block)
-                    written += len(block)
-            return written
+            if resp.status_code != 304:
+                with open(dest, "wb") as fh:
+                    for block in resp.iter_content(1 << 20):
+                        fh.write(block)
+                        written += len(block)
+            return Download(
+                resp.status_code, written, _validators(resp), resp.headers.get("Content-Type", "")
+            )
 
-        return self._with_retries(url, params, "GET", stream, stream_body=True)
+        return self._with_retries(url, params, "GET", stream, stream_body=True, headers=headers)
 
-    def _with_retries(self, url, params, method, consume, *, stream_body: bool = False):
+    def _with_retries(self, url, params, method, consume, *, stream_body: bool = False, headers=None):
         policy = self.policy
         shown = redact_url(url)
         last_problem = "no attempt was made"
         for attempt in range(1, policy.max_attempts + 1):
             try:
-                resp = self._send(url, params, method, stream_body)
+                resp = self._send(url, params, method, stream_body, headers)
                 try:
                     if resp.status_code in RETRY_STATUSES or _is_html(resp):
                         last_problem = _describe(resp)
@@ -114,19 +125,23 @@ class HttpClient:
                     resp.close()
                 self.bytes_received += int(resp.headers.get("Content-Length") or 0) or _size(result)
                 return result
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+            ) as exc:
                 last_problem = f"{type(exc).__name__} (connection failed, timed out or body cut short)"
                 self._pause(attempt, None)
         raise FeedUnavailableError(
             self.source_id, f"gave up after {policy.max_attempts} attempts: {last_problem}", url=shown
         )
 
-    def _send(self, url, params, method, stream_body) -> requests.Response:
+    def _send(self, url, params, method, stream_body, headers) -> requests.Response:
         self.requests_made += 1
         timeout = (self.policy.connect_timeout_s, self.policy.read_timeout_s)
         if method == "POST":
-            return self._session.post(url, data=params, timeout=timeout, stream=stream_body)
-        return self._session.get(url, params=params, timeout=timeout, stream=stream_body)
+            return self._session.post(url, data=params, timeout=timeout, stream=stream_body, headers=headers)
+        return self._session.get(url, params=params, timeout=timeout, stream=stream_body, headers=headers)
 
     def _pause(self, attempt: int, retry_after: str | None) -> None:
         if attempt >= self.policy.max_attempts:
@@ -184,4 +199,14 @@ def _server_message(resp: requests.Response) -> str:
 
 
 def _size(result) -> int:
-    return result if isinstance(result, int) else len(result) if isinstance(result, bytes) else 0
+    if isinstance(result, Download):
+        return result.bytes_written
+    return len(result) if isinstance(result, bytes) else 0
+
+
+def _validators(resp: requests.Response) -> dict:
+    return {
+        k: resp.headers[h]
+        for k, h in (("etag", "ETag"), ("last_modified", "Last-Modified"))
+        if h in resp.headers
+    }

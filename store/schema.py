@@ -139,8 +139,7 @@ CRIME_INCIDENT = KindSchema(
     title="Crime incidents",
     unit_singular="incident",
     unit_plural="incidents",
-    unit_note="One row per reported incident (the most serious offense where the source "
-    "lists several).",
+    unit_note="One row per reported incident (the most serious offense where the source lists several).",
     columns=COMMON_COLUMNS
     + (
         Column("offense_raw", _STR, "Offense as published by the source.", True),

@@ -49,6 +49,7 @@ class Manifest:
     mode: str = "full"
     error: str | None = None
     stats: dict = field(default_factory=dict)
+    provenance: dict = field(default_factory=dict)  # title, publisher, landing_page, licence, endpoint
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True, default=str)
@@ -159,9 +160,7 @@ def write_lock(root: Path, dataset_id: str) -> Iterator[None]:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise SnapshotError(
-                f"{dataset_id}: another refresh is running; wait for it to finish"
-            ) from None
+            raise SnapshotError(f"{dataset_id}: another refresh is running; wait for it to finish") from None
         try:
             yield
         finally:
@@ -208,3 +207,32 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+ATTEMPT_NAME = "LAST_ATTEMPT.json"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The outcome of the newest refresh try, kept even when it published nothing."""
+
+    dataset_id: str
+    attempted_at: str
+    status: str  # ok | unchanged | failed
+    error: str | None = None
+
+
+def write_attempt(root: Path, attempt: Attempt) -> None:
+    parent = dataset_dir(root, attempt.dataset_id)
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = parent / f".{ATTEMPT_NAME}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(asdict(attempt), indent=2))
+    os.replace(tmp, parent / ATTEMPT_NAME)
+
+
+def read_attempt(root: Path, dataset_id: str) -> Attempt | None:
+    try:
+        data = json.loads((dataset_dir(root, dataset_id) / ATTEMPT_NAME).read_text())
+    except FileNotFoundError:
+        return None
+    return Attempt(**{k: v for k, v in data.items() if k in Attempt.__dataclass_fields__})

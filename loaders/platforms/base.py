@@ -27,6 +27,7 @@ class PullRequest:
     source: Source
     since: datetime | None = None  # watermark for an incremental pull; None means a full pull
     page_size: int | None = None  # overrides the catalogue's page size (tests, benchmarks)
+    validators: dict | None = None  # ETag / Last-Modified of the last good pull, for conditional GETs
 
     @property
     def is_incremental(self) -> bool:
@@ -44,6 +45,8 @@ class PullResult:
     source_count: int | None  # the source's own count for the same query, when it publishes one
     source_updated_at: datetime | None = None
     extra_columns: tuple[str, ...] = ()  # system columns the adapter added (e.g. ':updated_at')
+    is_unchanged: bool = False  # the server said nothing changed since `validators` (HTTP 304)
+    validators: dict | None = None  # ETag / Last-Modified of this pull, to send next time
 
 
 class PlatformAdapter(Protocol):

@@ -1,0 +1,43 @@
+# Two set-up commands (see README): `make run` and `make test`. Each builds .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test lint format refresh-demo bench bench-small clean
+
+run: $(VENV)/.runtime
+	$(VENV)/bin/streamlit run dashboard.py
+
+test: $(VENV)/.dev
+	bash scripts/ensure-chromium.sh
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
+
+refresh-demo: $(VENV)/.runtime
+	$(PY) -m loaders refresh --city demo
+
+bench: $(VENV)/.dev
+	$(PY) -m bench
+
+bench-small: $(VENV)/.dev
+	$(PY) -m bench --rows 1000000 --skip-10m
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+clean:
+	rm -rf $(VENV) data/cache .pytest_cache .ruff_cache

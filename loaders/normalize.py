@@ -1,0 +1,233 @@
+"""Raw page -> canonical table: rename, parse dates into the city's zone, recode, assign neighborhoods.
+
+Runs once per page as it arrives, vectorised, so a feed of any size passes through in bounded
+memory. Raw values are kept next to recoded ones (`<col>_raw`); values no recode table knows pass
+through unchanged and are counted, so the manifest shows what a table is missing.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from loaders.catalog import City, Source
+from loaders.dates import guess_format, local_date, local_month, parse_dates
+from loaders.geo import NeighborhoodIndex, assign_neighborhoods
+from store.schema import schema_for
+
+RECODES_PATH = Path(__file__).with_name("recodes.toml")
+NULL_MEANS_UNKNOWN = frozenset({"race", "sex"})
+TRUE_WORDS = frozenset({"Y", "YES", "TRUE", "T", "1", "INJURED"})
+FALSE_WORDS = frozenset({"N", "NO", "FALSE", "F", "0", "NOT INJURED", "NO INJURY"})
+# Where a recoded column is filled from another raw column when the source has no field for it.
+RECODE_FROM = {"offense_category": "offense_raw", "finding": "finding_raw", "force_type": "force_type_raw"}
+
+
+@cache
+def shared_recodes() -> dict:
+    return tomllib.loads(RECODES_PATH.read_text(encoding="utf-8"))
+
+
+@dataclass
+class NormalizeStats:
+    rows: int = 0
+    date_failures: int = 0
+    unmapped: dict[str, Counter] = field(default_factory=dict)
+    geo: Counter = field(default_factory=Counter)
+
+    def as_dict(self, top: int = 20) -> dict:
+        return {
+            "rows": self.rows,
+            "date_failures": self.date_failures,
+            "unmapped_values": {c: dict(n.most_common(top)) for c, n in self.unmapped.items() if n},
+            "unmapped_rows": {c: sum(n.values()) for c, n in self.unmapped.items() if n},
+            "geo_methods": dict(self.geo),
+            "unassigned_share": round(self.geo["unassigned"] / self.rows, 4) if self.rows else 0.0,
+        }
+
+
+class Normalizer:
+    """Turns raw pages of one source into tables of its kind's canonical schema."""
+
+    def __init__(self, source: Source, city: City, index: NeighborhoodIndex):
+        self.source = source
+        self.city = city
+        self.index = index
+        self.kind_schema = schema_for(source.kind)
+        self.schema = self.kind_schema.arrow_schema(city.time_zone)
+        self.stats = NormalizeStats()
+        self._date_formats: dict[str, str] = {}
+
+    def normalize(self, raw: pa.Table) -> pa.Table:
+        n = raw.num_rows
+        columns: dict[str, pa.Array] = {}
+        for col in self.kind_schema.columns:
+            columns[col.name] = self._column(col, raw, columns)
+        lon, lat = columns["lon"], columns["lat"]
+        hood, method = assign_neighborhoods(
+            self.index, lon, lat, self._raw(raw, self._district_field()), self.source.geography.crosswalk
+        )
+        if self.source.geography.method == "none":
+            hood = pa.nulls(n, pa.string())
+            method = pa.array(["unassigned"] * n, pa.string())
+        columns["neighborhood_id"], columns["geo_method"] = hood, method
+        columns["neighborhood_name"] = _lookup(hood, self.index.names)
+        self.stats.rows += n
+        self.stats.date_failures += columns["occurred_at"].null_count
+        self.stats.geo.update(_counts(method))
+        arrays = [pc.cast(columns[f.name], f.type) for f in self.schema]
+        return pa.Table.from_arrays(arrays, schema=self.schema)
+
+    def _column(self, col, raw: pa.Table, done: dict[str, pa.Array]) -> pa.Array:
+        n, name, fields = raw.num_rows, col.name, self.source.fields
+        if name == "source_id":
+            return pa.array([self.source.source_id] * n, pa.string())
+        if name == "occurred_at":
+            return self._dates(name, self._raw(raw, fields.get(name, self.source.date_field)), n)
+        if name == "occurred_date":
+            return local_date(done["occurred_at"])
+        if name == "occurred_month":
+            return local_month(done["occurred_at"])
+        if name in ("neighborhood_id", "neighborhood_name", "geo_method"):
+            return pa.nulls(n, pa.string())  # filled after lat/lon are known
+        if name in ("lat", "lon"):
+            return _coordinate(
+                self._raw(raw, self._coordinate_field(name)), 90.0 if name == "lat" else 180.0, n
+            )
+        if name == "district":
+            return _text(self._raw(raw, fields.get("district") or self.source.geography.district_field), n)
+        if col.vocabulary:
+            return self._recode(col, raw, n)
+        values = self._raw(raw, fields.get(name))
+        if values is None:
+            return pa.nulls(n, col.arrow_type)
+        if pa.types.is_timestamp(col.arrow_type):
+            return self._dates(name, values, n)
+        if pa.types.is_boolean(col.arrow_type):
+            return _boolean(values)
+        if pa.types.is_integer(col.arrow_type):
+            return _whole_number(values)
+        return _text(values, n)
+
+    def _recode(self, col, raw: pa.Table, n: int) -> pa.Array:
+        fields = self.source.fields
+        raw_name = (
+            fields.get(col.name) or fields.get(col.name + "_raw") or fields.get(RECODE_FROM.get(col.name, ""))
+        )
+        values = self._raw(raw, raw_name)
+        if values is None:
+            return pa.array(
+                ["Unknown"] * n if col.vocabulary in NULL_MEANS_UNKNOWN else [None] * n, pa.string()
+            )
+        table = {**shared_recodes().get(col.vocabulary, {}), **self.source.recodes.get(col.name, {})}
+        keywords = shared_recodes().get(f"{col.vocabulary}_keywords", {})
+        recoded, unmapped = recode(values, table, keywords, col.vocabulary in NULL_MEANS_UNKNOWN)
+        self.stats.unmapped.setdefault(col.name, Counter()).update(unmapped)
+        return recoded
+
+    def _dates(self, name: str, values: pa.Array | None, n: int) -> pa.Array:
+        tz = self.city.time_zone
+        if values is None:
+            return pa.nulls(n, pa.timestamp("us", tz=tz))
+        fmt = self.source.options.get("date_formats", {}).get(name, self.source.date_format)
+        if fmt == "auto" and pa.types.is_string(values.type):
+            # Guess once per pull, from the first page, so every page is read the same way.
+            fmt = self._date_formats.setdefault(name, guess_format(pc.utf8_trim_whitespace(values)))
+        return parse_dates(values, fmt, tz)
+
+    def _raw(self, raw: pa.Table, name: str | None) -> pa.Array | None:
+        if not name or name not in raw.column_names:
+            return None
+        column = raw.column(name)
+        return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+    def _coordinate_field(self, name: str) -> str | None:
+        geo = self.source.geography
+        return self.source.fields.get(name) or (geo.lat_field if name == "lat" else geo.lon_field)
+
+    def _district_field(self) -> str | None:
+        return self.source.geography.district_field or self.source.fields.get("district")
+
+
+def recode(
+    values: pa.Array, table: Mapping[str, str], keywords: Mapping[str, list], null_is_unknown: bool
+) -> tuple[pa.Array, Counter]:
+    """Map published values onto a vocabulary; unknown values pass through and are counted."""
+    lookup = {str(k).strip().upper(): v for k, v in table.items()}
+    encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(pc.cast(values, pa.string())))
+    distinct = encoded.dictionary.to_pylist()
+    counts = np.bincount(
+        pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False), minlength=len(distinct)
+    )
+    mapped, unmapped = [], Counter()
+    for value, count in zip(distinct, counts):
+        key = value.upper()
+        out = lookup.get(key) or _keyword(key, keywords)
+        if out is None:
+            if key:
+                unmapped[value] += int(count)
+            out = value if key else ("Unknown" if null_is_unknown else None)
+        mapped.append(out)
+    mapped.append("Unknown" if null_is_unknown else None)
+    indices = pc.fill_null(encoded.indices, len(distinct))
+    return pc.take(pa.array(mapped, pa.string()), indices), unmapped
+
+
+def _keyword(key: str, keywords: Mapping[str, list]) -> str | None:
+    for category, words in keywords.items():
+        if any(word in key for word in words):
+            return category
+    return None
+
+
+def _lookup(ids: pa.Array, names: Mapping[str, str]) -> pa.Array:
+    return pa.array([names.get(i) if i is not None else None for i in ids.to_pylist()], pa.string())
+
+
+def _counts(values: pa.Array) -> dict[str, int]:
+    return {row["values"]: row["counts"] for row in pc.value_counts(values).to_pylist()}
+
+
+def _text(values: pa.Array | None, n: int) -> pa.Array:
+    if values is None:
+        return pa.nulls(n, pa.string())
+    text = pc.utf8_trim_whitespace(pc.cast(values, pa.string()))
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+
+
+def _coordinate(values: pa.Array | None, limit: float, n: int) -> pa.Array:
+    if values is None:
+        return pa.nulls(n, pa.float64())
+    if not pa.types.is_floating(values.type):
+        text = pc.utf8_trim_whitespace(pc.cast(values, pa.string()))
+        ok = pc.match_substring_regex(text, r"^-?\d+(\.\d+)?$")
+        values = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.float64())
+    # Unknown locations are often published as 0,0; they are missing, not in the ocean.
+    bad = pc.or_(pc.equal(values, 0.0), pc.greater(pc.abs(values), limit))
+    return pc.if_else(bad, pa.scalar(None, pa.float64()), values)
+
+
+def _boolean(values: pa.Array) -> pa.Array:
+    if pa.types.is_boolean(values.type):
+        return values
+    text = pc.utf8_upper(pc.utf8_trim_whitespace(pc.cast(values, pa.string())))
+    is_true = pc.is_in(text, pa.array(sorted(TRUE_WORDS)))
+    is_false = pc.is_in(text, pa.array(sorted(FALSE_WORDS)))
+    return pc.if_else(is_true, True, pc.if_else(is_false, False, pa.scalar(None, pa.bool_())))
+
+
+def _whole_number(values: pa.Array) -> pa.Array:
+    if pa.types.is_integer(values.type):
+        return pc.cast(values, pa.int16(), safe=False)
+    text = pc.utf8_trim_whitespace(pc.cast(values, pa.string()))
+    ok = pc.match_substring_regex(text, r"^\d{1,3}(\.0+)?$")
+    digits = pc.replace_substring_regex(pc.if_else(ok, text, pa.scalar(None, pa.string())), r"\.0+$", "")
+    return pc.cast(digits, pa.int16())
