@@ -117,7 +117,7 @@ class HttpClient:
                 try:
                     if resp.status_code in RETRY_STATUSES or _is_html(resp):
                         last_problem = _describe(resp)
-                        self._pause(attempt, resp.headers.get("Retry-After"))
+                        self.pause(attempt, resp.headers.get("Retry-After"))
                         continue
                     _raise_for_client_error(self.source_id, resp, shown)
                     result = consume(resp)
@@ -131,7 +131,7 @@ class HttpClient:
                 requests.exceptions.ChunkedEncodingError,
             ) as exc:
                 last_problem = f"{type(exc).__name__} (connection failed, timed out or body cut short)"
-                self._pause(attempt, None)
+                self.pause(attempt, None)
         raise FeedUnavailableError(
             self.source_id, f"gave up after {policy.max_attempts} attempts: {last_problem}", url=shown
         )
@@ -143,7 +143,8 @@ class HttpClient:
             return self._session.post(url, data=params, timeout=timeout, stream=stream_body, headers=headers)
         return self._session.get(url, params=params, timeout=timeout, stream=stream_body, headers=headers)
 
-    def _pause(self, attempt: int, retry_after: str | None) -> None:
+    def pause(self, attempt: int, retry_after: str | None = None) -> None:
+        """Wait before try `attempt + 1`: Retry-After when the server gave one, else backoff with jitter."""
         if attempt >= self.policy.max_attempts:
             return
         delay = _retry_after_seconds(retry_after)

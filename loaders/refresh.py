@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pyarrow as pa
@@ -208,29 +209,40 @@ def finalize(pulled: Path, base: Path | None, out: Path, schema: pa.Schema) -> d
         with pq.ParquetWriter(out, schema, compression="zstd") as writer:
             for batch in reader:
                 writer.write_table(pa.Table.from_batches([batch]).cast(schema), row_group_size=ROW_GROUP_ROWS)
-        return _measure(con, out, base)
+        return _measure(con, out, base, schema.field("occurred_at").type.tz)
     finally:
         con.close()
 
 
-def _measure(con, out: Path, base: Path | None) -> dict:
-    stats = con.sql(
-        f"SELECT count(*), count(*) - count(DISTINCT record_id), min(occurred_at), max(occurred_at) "
+def _measure(con, out: Path, base: Path | None, tz: str) -> dict:
+    def one_row(sql: str) -> tuple:
+        return con.sql(sql).fetchall()[0]
+
+    rows, duplicates, oldest, newest = one_row(
+        f"SELECT count(*), count(*) - count(DISTINCT record_id), epoch_us(min(occurred_at)), epoch_us(max(occurred_at)) "
         f"FROM read_parquet('{out}')"
-    ).fetchone()
-    changes = {"new_rows": stats[0], "removed_rows": 0}
+    )
+    new_rows, removed_rows = rows, 0
     if base is not None:
-        changes = dict(
-            zip(
-                ("new_rows", "removed_rows"),
-                con.sql(
-                    f"SELECT (SELECT count(*) FROM read_parquet('{out}') WHERE record_id NOT IN "
-                    f"(SELECT record_id FROM read_parquet('{base}'))), (SELECT count(*) FROM read_parquet('{base}') "
-                    f"WHERE record_id NOT IN (SELECT record_id FROM read_parquet('{out}')))"
-                ).fetchone(),
-            )
+        new_rows, removed_rows = one_row(
+            f"SELECT (SELECT count(*) FROM read_parquet('{out}') WHERE record_id NOT IN "
+            f"(SELECT record_id FROM read_parquet('{base}'))), (SELECT count(*) FROM read_parquet('{base}') "
+            f"WHERE record_id NOT IN (SELECT record_id FROM read_parquet('{out}')))"
         )
-    return {"rows": stats[0], "duplicate_ids": stats[1], "oldest": stats[2], "newest": stats[3], **changes}
+    return {
+        "rows": rows,
+        "duplicate_ids": duplicates,
+        "oldest": _instant(oldest, tz),
+        "newest": _instant(newest, tz),
+        "new_rows": new_rows,
+        "removed_rows": removed_rows,
+    }
+
+
+def _instant(epoch_us: int | None, tz: str) -> datetime | None:
+    if epoch_us is None:
+        return None
+    return datetime.fromtimestamp(epoch_us / 1e6, UTC).astimezone(ZoneInfo(tz))
 
 
 def _check_count(source: Source, result: PullResult) -> None:

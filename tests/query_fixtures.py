@@ -1,0 +1,174 @@
+"""Hand-made canonical snapshots for the query tests: a tiny city written through the real store API.
+
+Every row and place here is invented for the tests (three fictional neighborhoods); none is real data.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from store import snapshots
+from store.cityindex import CityIndex, reference_dataset_id, write_city_index
+from store.schema import NEIGHBORHOOD_SCHEMA, schema_fingerprint, schema_for
+
+CITY = "testville"
+TZ = "America/Chicago"
+FETCHED_AT = "2026-01-01T06:00:00+00:00"
+
+NEIGHBORHOODS = [
+    # id, name, population, black, white, hispanic, asian, other
+    ("alder", "Alder Park", 10_000, 5_000, 3_000, 1_000, 500, 500),
+    ("birch", "Birch Hill", 2_000, 200, 1_200, 400, 100, 100),
+    ("cedar", "Cedar Flats", 500, 100, 100, 100, 100, 100),
+]
+NAMES = {n[0]: n[1] for n in NEIGHBORHOODS}
+
+
+def local(y: int, m: int, d: int, hour: int = 12) -> datetime:
+    return datetime(y, m, d, hour, tzinfo=ZoneInfo(TZ))
+
+
+def row(kind: str, record_id: str, when: datetime, hood: str | None, **values) -> dict:
+    """A canonical row of `kind` with every column present (None where not given)."""
+    base = dict.fromkeys(schema_for(kind).names)
+    when_local = when.astimezone(ZoneInfo(TZ))
+    base.update(
+        record_id=record_id,
+        source_id=f"{CITY}_{kind}",
+        occurred_at=when,
+        occurred_date=when_local.date(),
+        occurred_month=when_local.date().replace(day=1),
+        neighborhood_id=hood,
+        neighborhood_name=NAMES.get(hood) if hood else None,
+        geo_method="point" if hood else "unassigned",
+        lat=41.5,
+        lon=-87.5,
+    )
+    if kind == "crime_incident":
+        base.update(offense_raw="THEFT", offense_category="property")
+    if kind == "complaint":
+        base.update(complaint_id=record_id, allegation_id=record_id, finding="pending")
+    if kind == "use_of_force":
+        base.update(incident_id=record_id, force_type="Physical force")
+    base.update(values)
+    return base
+
+
+def publish_rows(
+    root: Path, dataset_id: str, kind: str, rows: list[dict], **manifest_fields
+) -> snapshots.Snapshot:
+    """Write rows as a canonical data.parquet snapshot (sorted like the loaders sort it) and publish it."""
+    schema = schema_for(kind).arrow_schema(TZ)
+    rows = sorted(
+        rows, key=lambda r: (r["neighborhood_id"] is None, r["neighborhood_id"] or "", r["occurred_at"])
+    )
+    table = pa.Table.from_pylist([{**r, "source_id": dataset_id} for r in rows], schema=schema)
+    staging = snapshots.new_staging_dir(root, dataset_id)
+    pq.write_table(table, staging / "data.parquet")
+    dates = [r["occurred_at"] for r in rows]
+    manifest = snapshots.Manifest(
+        dataset_id=dataset_id,
+        kind=kind,
+        fetched_at=manifest_fields.pop("fetched_at", FETCHED_AT),
+        row_count=len(rows),
+        files={"data.parquet": snapshots.sha256_file(staging / "data.parquet")},
+        source_updated_at=manifest_fields.pop("source_updated_at", "2025-12-31T00:00:00+00:00"),
+        newest_record_at=max(dates).isoformat() if dates else None,
+        oldest_record_at=min(dates).isoformat() if dates else None,
+        schema_fingerprint=schema_fingerprint(schema),
+        city=CITY,
+        provenance={
+            "title": f"{schema_for(kind).title} (hand-made test data)",
+            "publisher": "Testville Police Department (fictional)",
+            "landing_page": f"https://data.testville.example/d/{dataset_id}",
+            "licence": "CC0 1.0",
+            "endpoint": f"https://data.testville.example/resource/{dataset_id}.json",
+            "dataset_id": f"abcd-{len(dataset_id):04d}",
+        },
+        **manifest_fields,
+    )
+    return snapshots.publish(staging, manifest)
+
+
+def publish_reference(root: Path) -> snapshots.Snapshot:
+    dataset_id = reference_dataset_id(CITY)
+    table = pa.Table.from_pylist(
+        [
+            dict(
+                zip(
+                    [
+                        "neighborhood_id",
+                        "neighborhood_name",
+                        "population",
+                        "pop_black",
+                        "pop_white",
+                        "pop_hispanic",
+                        "pop_asian",
+                        "pop_other",
+                    ],
+                    n,
+                    strict=True,
+                )
+            )
+            | {"district": None}
+            for n in NEIGHBORHOODS
+        ],
+        schema=NEIGHBORHOOD_SCHEMA,
+    )
+    staging = snapshots.new_staging_dir(root, dataset_id)
+    pq.write_table(table, staging / "neighborhoods.parquet")
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"neighborhood_id": nid, "neighborhood_name": name},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [[[i, 0], [i + 1, 0], [i + 1, 1], [i, 1], [i, 0]]],
+            },
+        }
+        for i, (nid, name, *_rest) in enumerate(NEIGHBORHOODS)
+    ]
+    (staging / "boundaries.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": features})
+    )
+    manifest = snapshots.Manifest(
+        dataset_id=dataset_id,
+        kind="reference",
+        fetched_at=FETCHED_AT,
+        row_count=table.num_rows,
+        files={
+            n: snapshots.sha256_file(staging / n) for n in ("neighborhoods.parquet", "boundaries.geojson")
+        },
+        city=CITY,
+        provenance={"licence": "CC0 1.0"},
+    )
+    return snapshots.publish(staging, manifest)
+
+
+def write_city(root: Path, datasets: dict[str, dict[str, list[dict]]]) -> Path:
+    """Publish each dataset (kind -> dataset id -> rows), the neighborhoods, and the city index."""
+    root = Path(root)
+    publish_reference(root)
+    for kind, by_id in datasets.items():
+        for dataset_id, rows in by_id.items():
+            publish_rows(root, dataset_id, kind, rows)
+    index = CityIndex(
+        city_id=CITY,
+        name="Testville (hand-made)",
+        time_zone=TZ,
+        reference_dataset=reference_dataset_id(CITY),
+        datasets={kind: list(by_id) for kind, by_id in datasets.items()},
+        licence="CC0 1.0",
+    )
+    write_city_index(root, index)
+    return root
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()
