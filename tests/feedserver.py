@@ -25,15 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tests import feedserver_protocols as protocols
-from tests.feedserver_protocols import (
-    JSON_TYPE,
-    OID,
-    ROW_NUMBER,
-    SOQL_SYSTEM,
-    Response,
-    json_response,
-    naive_utc,
-)
+from tests.feedserver_protocols import JSON_TYPE, OID, ROW_NUMBER, SOQL_SYSTEM, Response
 
 _FALLBACK_UPDATED_AT_S = 1_704_067_200  # 2024-01-01T00:00:00Z, for a dataset without an updated_at column
 CATEGORIES = ("THEFT", "BATTERY", "CRIMINAL DAMAGE", "ASSAULT", "BURGLARY", "ROBBERY")
@@ -121,7 +113,7 @@ class Dataset:
         ids = pc.binary_join_element_wise("row-", table.column(settings.id_column).cast(pa.string()), "")
         stamps = np.full(table.num_rows, _FALLBACK_UPDATED_AT_S * 10**6)
         if settings.updated_at_column:
-            stamps = naive_utc(table.column(settings.updated_at_column), "us").cast(pa.int64())
+            stamps = protocols.naive_utc(table.column(settings.updated_at_column), "us").cast(pa.int64())
         updated = pa.array(stamps, pa.int64()).cast(pa.timestamp("us", "UTC"))
         row_numbers = pa.array(np.arange(1, table.num_rows + 1), pa.int64())
         self.keys = table.append_column(":id", ids).append_column(":updated_at", updated)
@@ -198,7 +190,9 @@ def _soql_text(col):
 
 def _iso(col, unit: str):
     """ISO 8601 text without zone, to `unit` precision (casting is far faster than pc.strftime)."""
-    return pc.replace_substring(naive_utc(col, unit).cast(pa.string()), " ", "T", max_replacements=1)
+    return pc.replace_substring(
+        protocols.naive_utc(col, unit).cast(pa.string()), " ", "T", max_replacements=1
+    )
 
 
 def _json_string(col):
@@ -217,7 +211,7 @@ def _json_value(col, *, esri: bool):
     kind = col.type
     if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
         if esri:
-            return naive_utc(col, "ms").cast(pa.int64()).cast(pa.string())
+            return protocols.naive_utc(col, "ms").cast(pa.int64()).cast(pa.string())
         return _json_string(_iso(col, "s"))
     if pa.types.is_floating(kind):
         return pc.if_else(pc.is_nan(col), pa.scalar(None, kind), col).cast(pa.string())
@@ -379,7 +373,7 @@ class FeedServer:
             )
         if path.startswith("/files/") and path[len("/files/") :] in self._files:
             return _file_response(self._files[path[len("/files/") :]], headers)
-        return json_response({"error": True, "message": f"no route for {path}"}, 404)
+        return protocols.json_response({"error": True, "message": f"no route for {path}"}, 404)
 
 
 def _file_response(file: _File, headers) -> Response:
