@@ -38,6 +38,7 @@ class Geography:
     lat_field: str | None = None
     lon_field: str | None = None
     district_field: str | None = None
+    boundary_field: str | None = None  # boundary property holding the same codes as district_field
     crosswalk: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
 
@@ -226,5 +227,6 @@ def _geography(where: str, body: dict, problems: list[str]) -> Geography:
         lat_field=body.get("lat"),
         lon_field=body.get("lon"),
         district_field=body.get("district_field"),
+        boundary_field=body.get("boundary_field"),
         crosswalk=MappingProxyType({str(k): str(v) for k, v in body.get("crosswalk", {}).items()}),
     )

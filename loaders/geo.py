@@ -22,6 +22,7 @@ class NeighborhoodIndex:
     names: Mapping[str, str]
     polygons: np.ndarray  # shapely geometries
     tree: shapely.STRtree
+    properties: tuple[dict, ...] = ()  # each feature's properties, for crosswalks by a boundary field
 
     @classmethod
     def from_geojson(cls, geojson: bytes | dict, id_field: str, name_field: str | None) -> NeighborhoodIndex:
@@ -35,7 +36,12 @@ class NeighborhoodIndex:
         }
         polygons = shapely.from_geojson([orjson.dumps(f["geometry"]).decode() for f in features])
         polygons = shapely.make_valid(polygons)
-        return cls(np.array(ids, dtype=object), names, polygons, shapely.STRtree(polygons))
+        props = tuple(dict(f.get("properties") or {}) for f in features)
+        return cls(np.array(ids, dtype=object), names, polygons, shapely.STRtree(polygons), props)
+
+    def crosswalk_from(self, field: str) -> dict[str, str]:
+        """District code -> neighborhood id, read from a property the boundary file carries."""
+        return {str(p[field]): nid for nid, p in zip(self.ids, self.properties) if p.get(field) is not None}
 
     def assign_points(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Neighborhood id per point (None where the point lies in none or is missing)."""

@@ -65,6 +65,11 @@ class Normalizer:
         self.schema = self.kind_schema.arrow_schema(city.time_zone)
         self.stats = NormalizeStats()
         self._date_formats: dict[str, str] = {}
+        geo = source.geography
+        self._crosswalk = {
+            **(index.crosswalk_from(geo.boundary_field) if geo.boundary_field else {}),
+            **geo.crosswalk,
+        }
 
     def normalize(self, raw: pa.Table) -> pa.Table:
         n = raw.num_rows
@@ -73,7 +78,7 @@ class Normalizer:
             columns[col.name] = self._column(col, raw, columns)
         lon, lat = columns["lon"], columns["lat"]
         hood, method = assign_neighborhoods(
-            self.index, lon, lat, self._raw(raw, self._district_field()), self.source.geography.crosswalk
+            self.index, lon, lat, self._raw(raw, self._district_field()), self._crosswalk
         )
         if self.source.geography.method == "none":
             hood = pa.nulls(n, pa.string())

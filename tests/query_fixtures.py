@@ -6,15 +6,17 @@ Every row and place here is invented for the tests (three fictional neighborhood
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+import random
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from store import snapshots
-from store.cityindex import CityIndex, reference_dataset_id, write_city_index
+from store.cityindex import CityIndex, read_city_index, reference_dataset_id, write_city_index
 from store.schema import NEIGHBORHOOD_SCHEMA, schema_fingerprint, schema_for
 
 CITY = "testville"
@@ -170,5 +172,80 @@ def write_city(root: Path, datasets: dict[str, dict[str, list[dict]]]) -> Path:
     return root
 
 
-def today_utc() -> date:
-    return datetime.now(UTC).date()
+def sample_rows(seed: int = 7) -> dict[str, dict[str, list[dict]]]:
+    """A small invented city: crime from two sources, complaints with shared ids, use of force; 2020–2022.
+
+    Values include the awkward cases on purpose: no neighborhood, missing categories and people,
+    an out-of-vocabulary category, impossible ages, events just before and after local midnight.
+    """
+    rng = random.Random(seed)
+    hoods = ["alder", "alder", "alder", "birch", "birch", "cedar", None]
+
+    def when() -> datetime:
+        day = date(2020, 1, 1) + timedelta(days=rng.randrange(3 * 365))
+        return datetime(day.year, day.month, day.day, rng.choice([0, 1, 12, 23]), 30, tzinfo=ZoneInfo(TZ))
+
+    categories = ["violent", "property", "property", "drug", "public order", None, "weird"]
+    crime_a = [
+        row("crime_incident", f"a{i}", when(), rng.choice(hoods), offense_category=rng.choice(categories))
+        for i in range(160)
+    ]
+    crime_b = [
+        row("crime_incident", f"b{i}", when(), rng.choice(hoods), offense_category=rng.choice(categories))
+        for i in range(60)
+    ]
+    people = {
+        "race": ["Black", "Black", "White", "Hispanic", "Asian / Pacific Islander", None, "Unknown"],
+        "sex": ["Male", "Male", "Female", None],
+        "age": [15, 19, 27, 33, 41, 58, 70, None, 130, -1],
+    }
+    complaints, force = [], []
+    for i in range(70):
+        at, hood = when(), rng.choice(hoods)
+        for j in range(rng.choice([1, 1, 2, 3])):
+            complaints.append(
+                row(
+                    "complaint",
+                    f"al{i}-{j}",
+                    at,
+                    hood,
+                    complaint_id=f"c{i}",
+                    allegation_id=f"al{i}-{j}",
+                    allegation_category=rng.choice(["Force", "Discourtesy", "Abuse of authority", None]),
+                    finding=rng.choice(["sustained", "not sustained", "exonerated", "pending", None]),
+                    complainant_race=rng.choice(people["race"]),
+                    complainant_sex=rng.choice(people["sex"]),
+                    complainant_age=rng.choice(people["age"]),
+                )
+            )
+    for i in range(60):
+        at, hood = when(), rng.choice(hoods)
+        for j in range(rng.choice([1, 1, 2])):
+            force.append(
+                row(
+                    "use_of_force",
+                    f"s{i}-{j}",
+                    at,
+                    hood,
+                    incident_id=f"u{i}",
+                    force_type=rng.choice(["Physical force", "Electrical weapon", "Chemical spray", None]),
+                    subject_race=rng.choice(people["race"]),
+                    subject_sex=rng.choice(people["sex"]),
+                    subject_age=rng.choice(people["age"]),
+                )
+            )
+    return {
+        "crime_incident": {"t_crime_a": crime_a, "t_crime_b": crime_b},
+        "complaint": {"t_complaints": complaints},
+        "use_of_force": {"t_force": force},
+    }
+
+
+def read_kind(root: Path, kind: str) -> pd.DataFrame:
+    """Every current data.parquet of a kind, read with pyarrow alone (the independent side of the tests)."""
+    index = read_city_index(root, CITY)
+    frames = [
+        pq.read_table(snapshots.current(root, d).file("data.parquet")).to_pandas()
+        for d in index.datasets.get(kind, [])
+    ]
+    return pd.concat(frames, ignore_index=True)
