@@ -98,33 +98,12 @@ def publish_rows(
     return snapshots.publish(staging, manifest)
 
 
-def publish_reference(root: Path) -> snapshots.Snapshot:
-    dataset_id = reference_dataset_id(CITY)
-    table = pa.Table.from_pylist(
-        [
-            dict(
-                zip(
-                    [
-                        "neighborhood_id",
-                        "neighborhood_name",
-                        "population",
-                        "pop_black",
-                        "pop_white",
-                        "pop_hispanic",
-                        "pop_asian",
-                        "pop_other",
-                    ],
-                    n,
-                    strict=True,
-                )
-            )
-            | {"district": None}
-            for n in NEIGHBORHOODS
-        ],
-        schema=NEIGHBORHOOD_SCHEMA,
-    )
-    staging = snapshots.new_staging_dir(root, dataset_id)
-    pq.write_table(table, staging / "neighborhoods.parquet")
+REFERENCE_COLUMNS = ["neighborhood_id", "neighborhood_name", "population", "pop_black", "pop_white"]
+REFERENCE_COLUMNS += ["pop_hispanic", "pop_asian", "pop_other"]
+
+
+def boundaries_geojson() -> str:
+    """One unit square per neighborhood, side by side (shapes do not matter to the read side)."""
     features = [
         {
             "type": "Feature",
@@ -136,17 +115,24 @@ def publish_reference(root: Path) -> snapshots.Snapshot:
         }
         for i, (nid, name, *_rest) in enumerate(NEIGHBORHOODS)
     ]
-    (staging / "boundaries.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": features})
-    )
+    return json.dumps({"type": "FeatureCollection", "features": features})
+
+
+def publish_reference(root: Path) -> snapshots.Snapshot:
+    """The city's neighborhoods.parquet and boundaries.geojson, published as its reference snapshot."""
+    dataset_id = reference_dataset_id(CITY)
+    rows = [dict(zip(REFERENCE_COLUMNS, n, strict=True)) | {"district": None} for n in NEIGHBORHOODS]
+    table = pa.Table.from_pylist(rows, schema=NEIGHBORHOOD_SCHEMA)
+    staging = snapshots.new_staging_dir(root, dataset_id)
+    pq.write_table(table, staging / "neighborhoods.parquet")
+    (staging / "boundaries.geojson").write_text(boundaries_geojson())
+    files = ("neighborhoods.parquet", "boundaries.geojson")
     manifest = snapshots.Manifest(
         dataset_id=dataset_id,
         kind="reference",
         fetched_at=FETCHED_AT,
         row_count=table.num_rows,
-        files={
-            n: snapshots.sha256_file(staging / n) for n in ("neighborhoods.parquet", "boundaries.geojson")
-        },
+        files={n: snapshots.sha256_file(staging / n) for n in files},
         city=CITY,
         provenance={"licence": "CC0 1.0"},
     )
@@ -172,6 +158,72 @@ def write_city(root: Path, datasets: dict[str, dict[str, list[dict]]]) -> Path:
     return root
 
 
+HOODS = ["alder", "alder", "alder", "birch", "birch", "cedar", None]
+PEOPLE = {
+    "race": ["Black", "Black", "White", "Hispanic", "Asian / Pacific Islander", None, "Unknown"],
+    "sex": ["Male", "Male", "Female", None],
+    "age": [15, 19, 27, 33, 41, 58, 70, None, 130, -1],
+}
+CRIME_CATEGORIES = ["violent", "property", "property", "drug", "public order", None, "weird"]
+
+
+def _when(rng: random.Random) -> datetime:
+    day = date(2020, 1, 1) + timedelta(days=rng.randrange(3 * 365))
+    return datetime(day.year, day.month, day.day, rng.choice([0, 1, 12, 23]), 30, tzinfo=ZoneInfo(TZ))
+
+
+def _crime(rng: random.Random, prefix: str, n: int) -> list[dict]:
+    return [
+        row(
+            "crime_incident",
+            f"{prefix}{i}",
+            _when(rng),
+            rng.choice(HOODS),
+            offense_category=rng.choice(CRIME_CATEGORIES),
+        )
+        for i in range(n)
+    ]
+
+
+def _person(rng: random.Random, prefix: str) -> dict:
+    return {f"{prefix}_{field}": rng.choice(values) for field, values in PEOPLE.items()}
+
+
+def _complaints(rng: random.Random, n: int) -> list[dict]:
+    """n complaints of 1 to 3 allegations each, sharing the complaint's date and place."""
+    out = []
+    for i in range(n):
+        at, hood = _when(rng), rng.choice(HOODS)
+        for j in range(rng.choice([1, 1, 2, 3])):
+            category = rng.choice(["Force", "Discourtesy", "Abuse of authority", None])
+            finding = rng.choice(["sustained", "not sustained", "exonerated", "pending", None])
+            values = {"complaint_id": f"c{i}", "allegation_id": f"al{i}-{j}", "allegation_category": category}
+            out.append(
+                row(
+                    "complaint",
+                    f"al{i}-{j}",
+                    at,
+                    hood,
+                    finding=finding,
+                    **values,
+                    **_person(rng, "complainant"),
+                )
+            )
+    return out
+
+
+def _force(rng: random.Random, n: int) -> list[dict]:
+    """n use-of-force incidents of 1 or 2 subjects each."""
+    out = []
+    for i in range(n):
+        at, hood = _when(rng), rng.choice(HOODS)
+        for j in range(rng.choice([1, 1, 2])):
+            force_type = rng.choice(["Physical force", "Electrical weapon", "Chemical spray", None])
+            values = {"incident_id": f"u{i}", "force_type": force_type, **_person(rng, "subject")}
+            out.append(row("use_of_force", f"s{i}-{j}", at, hood, **values))
+    return out
+
+
 def sample_rows(seed: int = 7) -> dict[str, dict[str, list[dict]]]:
     """A small invented city: crime from two sources, complaints with shared ids, use of force; 2020–2022.
 
@@ -179,65 +231,10 @@ def sample_rows(seed: int = 7) -> dict[str, dict[str, list[dict]]]:
     an out-of-vocabulary category, impossible ages, events just before and after local midnight.
     """
     rng = random.Random(seed)
-    hoods = ["alder", "alder", "alder", "birch", "birch", "cedar", None]
-
-    def when() -> datetime:
-        day = date(2020, 1, 1) + timedelta(days=rng.randrange(3 * 365))
-        return datetime(day.year, day.month, day.day, rng.choice([0, 1, 12, 23]), 30, tzinfo=ZoneInfo(TZ))
-
-    categories = ["violent", "property", "property", "drug", "public order", None, "weird"]
-    crime_a = [
-        row("crime_incident", f"a{i}", when(), rng.choice(hoods), offense_category=rng.choice(categories))
-        for i in range(160)
-    ]
-    crime_b = [
-        row("crime_incident", f"b{i}", when(), rng.choice(hoods), offense_category=rng.choice(categories))
-        for i in range(60)
-    ]
-    people = {
-        "race": ["Black", "Black", "White", "Hispanic", "Asian / Pacific Islander", None, "Unknown"],
-        "sex": ["Male", "Male", "Female", None],
-        "age": [15, 19, 27, 33, 41, 58, 70, None, 130, -1],
-    }
-    complaints, force = [], []
-    for i in range(70):
-        at, hood = when(), rng.choice(hoods)
-        for j in range(rng.choice([1, 1, 2, 3])):
-            complaints.append(
-                row(
-                    "complaint",
-                    f"al{i}-{j}",
-                    at,
-                    hood,
-                    complaint_id=f"c{i}",
-                    allegation_id=f"al{i}-{j}",
-                    allegation_category=rng.choice(["Force", "Discourtesy", "Abuse of authority", None]),
-                    finding=rng.choice(["sustained", "not sustained", "exonerated", "pending", None]),
-                    complainant_race=rng.choice(people["race"]),
-                    complainant_sex=rng.choice(people["sex"]),
-                    complainant_age=rng.choice(people["age"]),
-                )
-            )
-    for i in range(60):
-        at, hood = when(), rng.choice(hoods)
-        for j in range(rng.choice([1, 1, 2])):
-            force.append(
-                row(
-                    "use_of_force",
-                    f"s{i}-{j}",
-                    at,
-                    hood,
-                    incident_id=f"u{i}",
-                    force_type=rng.choice(["Physical force", "Electrical weapon", "Chemical spray", None]),
-                    subject_race=rng.choice(people["race"]),
-                    subject_sex=rng.choice(people["sex"]),
-                    subject_age=rng.choice(people["age"]),
-                )
-            )
     return {
-        "crime_incident": {"t_crime_a": crime_a, "t_crime_b": crime_b},
-        "complaint": {"t_complaints": complaints},
-        "use_of_force": {"t_force": force},
+        "crime_incident": {"t_crime_a": _crime(rng, "a", 160), "t_crime_b": _crime(rng, "b", 60)},
+        "complaint": {"t_complaints": _complaints(rng, 70)},
+        "use_of_force": {"t_force": _force(rng, 60)},
     }
 
 

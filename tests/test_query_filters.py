@@ -99,8 +99,11 @@ def test_person_filters_on_crime_are_ignored_and_said_so():
     where, params = f.to_sql()
     assert where == "TRUE" and params == {}
     assert not f.has_person_filter
-    assert "race, sex and age filters are ignored" in f.describe(NAMES)
-    assert "no finding" in f.describe(NAMES)
+    assert f.describe(NAMES) == (
+        "Crime incidents in all neighborhoods, all dates (Only complaint and use-of-force records describe a "
+        "person, so race, sex and age filters are ignored here. Only civilian complaints have findings, so the "
+        "finding filter is ignored here.)"
+    )
 
 
 def test_to_sql_binds_values_and_names_only_allowlisted_columns():

@@ -1,0 +1,111 @@
+"""The read side: every public number leaves through these functions (no Streamlit, no network).
+
+Imports point toward store/ only. Open a city once per snapshot key (`open_city`), then ask it for
+page aggregates, key figures, records and downloads with a `Filters` value.
+"""
+
+from query.aggregates import (
+    UNSTABLE_RATE_BELOW,
+    CityOverview,
+    KeyFigures,
+    KindOverview,
+    PageAggregates,
+    Totals,
+    city_overview,
+    key_figures,
+    page_aggregates,
+)
+from query.db import CityData, current_snapshot_key, open_city
+from query.disclosure import (
+    DEFAULT_POLICY,
+    NO_SUPPRESSION,
+    SUPPRESSED_LABEL,
+    DisclosurePolicy,
+    suppress,
+    suppress_count,
+)
+from query.export import (
+    ExportFile,
+    ExportPolicy,
+    ExportRefused,
+    bundle_name,
+    escape_text,
+    export_filename,
+    export_records,
+    export_refusal,
+    notes_text,
+    records_bundle,
+    snapshot_at,
+    table_bundle,
+    to_csv_bytes,
+    zip_bundle,
+)
+from query.filters import (
+    AGE_BANDS,
+    CATEGORY_COLUMN,
+    CATEGORY_WORDS,
+    NOT_RECORDED,
+    PERSON_PREFIX,
+    UNASSIGNED,
+    UNKNOWN,
+    Filters,
+    age_band,
+)
+from query.options import FilterOptions, filter_options
+from query.provenance import Freshness, SourceProvenance, data_dictionary, freshness, source_provenance
+from query.records import MAX_PAGE_ROWS, count_records, public_columns, records
+
+__all__ = [
+    "AGE_BANDS",
+    "CATEGORY_COLUMN",
+    "CATEGORY_WORDS",
+    "DEFAULT_POLICY",
+    "MAX_PAGE_ROWS",
+    "NOT_RECORDED",
+    "NO_SUPPRESSION",
+    "PERSON_PREFIX",
+    "SUPPRESSED_LABEL",
+    "UNASSIGNED",
+    "UNKNOWN",
+    "UNSTABLE_RATE_BELOW",
+    "CityData",
+    "CityOverview",
+    "DisclosurePolicy",
+    "ExportFile",
+    "ExportPolicy",
+    "ExportRefused",
+    "FilterOptions",
+    "Filters",
+    "Freshness",
+    "KeyFigures",
+    "KindOverview",
+    "PageAggregates",
+    "SourceProvenance",
+    "Totals",
+    "age_band",
+    "bundle_name",
+    "city_overview",
+    "count_records",
+    "current_snapshot_key",
+    "data_dictionary",
+    "escape_text",
+    "export_filename",
+    "export_records",
+    "export_refusal",
+    "filter_options",
+    "freshness",
+    "key_figures",
+    "notes_text",
+    "open_city",
+    "page_aggregates",
+    "public_columns",
+    "records",
+    "records_bundle",
+    "snapshot_at",
+    "source_provenance",
+    "suppress",
+    "suppress_count",
+    "table_bundle",
+    "to_csv_bytes",
+    "zip_bundle",
+]

@@ -1,0 +1,352 @@
+"""Every number a page shows, computed in one filtered pass and returned as small frames.
+
+A chart, its table and its CSV all come from the same `PageAggregates`, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from query import plan
+from query.db import CityData
+from query.disclosure import DEFAULT_POLICY, NO_SUPPRESSION, DisclosurePolicy, suppress, suppress_count
+from query.filters import (
+    AGE_BANDS,
+    CATEGORY_COLUMN,
+    FINDING_KINDS,
+    NOT_RECORDED,
+    UNASSIGNED,
+    UNIT_WORDS,
+    UNKNOWN,
+    Filters,
+    age_band,
+)
+from store.schema import KINDS, RACE_POPULATION_COLUMNS, VOCABULARIES, schema_for
+
+UNSTABLE_RATE_BELOW = 20  # counts under this give rates too noisy to rank or compare
+
+
+@dataclass(frozen=True)
+class Totals:
+    records: int | None  # rows, in the kind's unit (incidents, allegations, subjects); None if hidden
+    record_unit: str  # "allegations"
+    units: int | None = None  # distinct complaints or incidents, where the kind has them
+    unit_label: str | None = None  # "complaints"
+    is_suppressed: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class PageAggregates:
+    """Small frames; count columns are nullable integers, NA where the disclosure policy hides a cell."""
+
+    filters: Filters
+    trend: pd.DataFrame  # month, count, is_suppressed, label
+    by_category: pd.DataFrame  # category, count, share, is_suppressed, label
+    by_finding: pd.DataFrame  # finding, count, share, is_suppressed, label (complaints; else empty)
+    # neighborhood_id (None for unassigned), name, count, population, rate_per_1000, is_rate_unstable,
+    # is_suppressed, label
+    by_neighborhood: pd.DataFrame
+    by_race: pd.DataFrame  # group, count, share, population_share, is_suppressed, label
+    by_sex: pd.DataFrame  # group, count, share, is_suppressed, label
+    by_age_band: pd.DataFrame  # group, count, share, is_suppressed, label
+    totals: Totals
+    notes: tuple[str, ...]  # ignored filters and the disclosure note, to print under the charts
+
+
+def page_aggregates(
+    city: CityData, filters: Filters, policy: DisclosurePolicy = DEFAULT_POLICY
+) -> PageAggregates:
+    """All breakdowns of one page for one set of filters, from one SQL statement with GROUPING SETS."""
+    raw = plan.grouped_counts(city, filters)
+    chosen = filters.effective()
+    total = int(raw.get("()", pd.DataFrame({"n": [0]}))["n"].sum())
+    units = raw.get("units")
+    cell_policy = policy if filters.has_person_filter else NO_SUPPRESSION
+    kind = filters.kind
+    trend = suppress(_trend(city, filters, raw.get("month")), cell_policy)
+    by_category = _labelled(
+        "category", raw.get("category"), _categories(kind, chosen), NOT_RECORDED, total, cell_policy
+    )
+    by_finding = _labelled(
+        "finding", raw.get("finding"), _findings(kind, chosen), NOT_RECORDED, total, cell_policy
+    )
+    by_neighborhood = _by_neighborhood(city, filters, raw.get("neighborhood_id"), cell_policy)
+    races, sexes = _options(VOCABULARIES["race"], chosen.races), _options(VOCABULARIES["sex"], chosen.sexes)
+    by_race = _labelled("group", raw.get("race"), races, UNKNOWN, total, policy)
+    by_race.insert(3, "population_share", _population_shares(city, filters, by_race["group"]))
+    by_sex = _labelled("group", raw.get("sex"), sexes, UNKNOWN, total, policy)
+    ages = _options(AGE_BANDS, chosen.age_bands)
+    by_age = _labelled("group", _age_bands(raw.get("age")), ages, UNKNOWN, total, policy)
+    if not filters.has_person_columns:
+        by_race, by_sex, by_age = by_race.iloc[0:0], by_sex.iloc[0:0], by_age.iloc[0:0]
+    unit_count = int(units["n"].iloc[0]) if units is not None and len(units) else None
+    totals = _totals(kind, total, unit_count, cell_policy)
+    notes = (*filters.ignored, policy.note()) if filters.has_person_columns else filters.ignored
+    return PageAggregates(
+        filters, trend, by_category, by_finding, by_neighborhood, by_race, by_sex, by_age, totals, notes
+    )
+
+
+def _totals(kind: str, records: int, units: int | None, policy: DisclosurePolicy) -> Totals:
+    schema = schema_for(kind)
+    shown_records, shown_units = suppress_count(records, policy), suppress_count(units, policy)
+    return Totals(
+        records=shown_records,
+        record_unit=schema.unit_plural,
+        units=shown_units,
+        unit_label=UNIT_WORDS[kind][1] if kind in UNIT_WORDS else None,
+        is_suppressed=shown_records != records or shown_units != units,
+    )
+
+
+def _options(vocabulary: tuple[str, ...], selected: tuple[str, ...]) -> list[str]:
+    """Rows a breakdown always shows: the selected values, or the whole vocabulary (zeros included)."""
+    return list(selected) if selected else list(vocabulary)
+
+
+def _categories(kind: str, filters: Filters) -> list[str]:
+    vocabulary = schema_for(kind).column(CATEGORY_COLUMN[kind]).vocabulary
+    return _options(VOCABULARIES[vocabulary] if vocabulary else (), filters.categories)
+
+
+def _findings(kind: str, filters: Filters) -> list[str] | None:
+    return _options(VOCABULARIES["finding"], filters.findings) if kind in FINDING_KINDS else None
+
+
+def _labelled(
+    name: str,
+    found: pd.DataFrame | None,
+    options: list[str] | None,
+    null_label: str,
+    total: int,
+    policy: DisclosurePolicy,
+) -> pd.DataFrame:
+    """One breakdown: every option (zeros kept, so a missing row never hints at a hidden one) plus extras."""
+    if options is None:
+        empty = {
+            name: pd.Series(dtype="str"),
+            "count": pd.Series(dtype="Int64"),
+            "share": pd.Series(dtype="float64"),
+        }
+        return pd.DataFrame(empty).assign(is_suppressed=pd.Series(dtype="bool"), label=pd.Series(dtype="str"))
+    counts: dict[str, int] = dict.fromkeys(options, 0)
+    if found is not None:
+        for value, n in zip(found["value"], found["n"], strict=True):
+            key = null_label if value is None or value != value else str(value)
+            counts[key] = counts.get(key, 0) + int(n)
+    df = pd.DataFrame({name: list(counts), "count": list(counts.values())})
+    df["share"] = df["count"] / total if total else float("nan")
+    return suppress(df, policy, derived_columns=["share"])
+
+
+def _age_bands(found: pd.DataFrame | None) -> pd.DataFrame | None:
+    if found is None:
+        return None
+    bands = [age_band(None if pd.isna(v) else float(v)) for v in found["value"]]
+    return pd.DataFrame({"value": bands, "n": found["n"].to_numpy()})
+
+
+def _trend(city: CityData, filters: Filters, found: pd.DataFrame | None) -> pd.DataFrame:
+    """Count per month over the window, trimmed to the months the data covers, zeros filled."""
+    span = _covered_span(city, filters)
+    if span is None:
+        return pd.DataFrame({"month": pd.Series(dtype="object"), "count": pd.Series(dtype="int64")})
+    months = pd.period_range(span[0], span[1], freq="M")
+    counts = dict.fromkeys((p.start_time.date() for p in months), 0)
+    if found is not None:
+        for value, n in zip(found["value"], found["n"], strict=True):
+            if value is not None and value == value:
+                month = pd.Timestamp(value).date()
+                if month in counts:
+                    counts[month] += int(n)
+    return pd.DataFrame({"month": list(counts), "count": list(counts.values())})
+
+
+def _covered_span(city: CityData, filters: Filters) -> tuple[date, date] | None:
+    coverage = city.coverage.get(filters.kind)
+    if coverage is None:
+        return None
+    start = max(filter(None, (filters.date_from, coverage[0])))
+    end = min(filter(None, (filters.date_to, coverage[1])))
+    return (start, end) if start <= end else None
+
+
+def _by_neighborhood(
+    city: CityData, filters: Filters, found: pd.DataFrame | None, policy: DisclosurePolicy
+) -> pd.DataFrame:
+    """Count and rate per 1,000 residents for each neighborhood in view, plus records with none."""
+    ref = city.neighborhoods
+    if filters.neighborhood_ids:
+        ref = ref[ref["neighborhood_id"].isin(filters.neighborhood_ids)]
+    counts = dict.fromkeys(ref["neighborhood_id"], 0)
+    names = dict(city.neighborhood_names)
+    if filters.neighborhood_ids:  # a selected id the reference no longer knows still gets its row
+        counts.update({i: 0 for i in filters.neighborhood_ids if i not in counts})
+    if found is not None:
+        for value, n in zip(found["value"], found["n"], strict=True):
+            key = None if value is None or value != value else str(value)
+            counts[key] = counts.get(key, 0) + int(n)
+    if counts.get(None) == 0:
+        del counts[None]
+    population = dict(zip(ref["neighborhood_id"], ref["population"], strict=True))
+    df = pd.DataFrame(
+        {
+            "neighborhood_id": list(counts),
+            "name": [UNASSIGNED if i is None else names.get(i, i) for i in counts],
+            "count": list(counts.values()),
+            "population": pd.array([population.get(i) for i in counts], dtype="Int64"),
+        }
+    )
+    pop = df["population"].astype("float64")
+    df["rate_per_1000"] = (df["count"] / pop * 1000).where(pop > 0)
+    df = suppress(df, policy, derived_columns=["rate_per_1000"])
+    df.insert(5, "is_rate_unstable", (df["count"].fillna(0) < UNSTABLE_RATE_BELOW).to_numpy(dtype=bool))
+    return df
+
+
+def _population_shares(city: CityData, filters: Filters, groups: pd.Series) -> list[float | None]:
+    """Each race group's share of the residents of the neighborhoods in view (None where not counted)."""
+    ref = city.neighborhoods
+    if filters.neighborhood_ids:
+        ref = ref[ref["neighborhood_id"].isin(filters.neighborhood_ids)]
+    total = ref["population"]
+    out: list[float | None] = []
+    for group in groups:
+        column = RACE_POPULATION_COLUMNS.get(group)
+        if column is None or ref.empty or ref[column].isna().any() or total.isna().any() or total.sum() <= 0:
+            out.append(None)
+        else:
+            out.append(float(ref[column].sum()) / float(total.sum()))
+    return out
+
+
+@dataclass(frozen=True)
+class KeyFigures:
+    """A count for the window and for two comparison windows; None where a window lacks data or is hidden."""
+
+    kind: str
+    unit_plural: str
+    count: int | None
+    previous_count: int | None
+    year_before_count: int | None
+    change_vs_previous_pct: float | None
+    change_vs_year_before_pct: float | None
+    previous_window: tuple[date, date] | None
+    year_before_window: tuple[date, date] | None
+    is_partial: bool  # the window reaches past the data (newest or oldest record)
+    is_suppressed: bool
+
+
+def key_figures(city: CityData, filters: Filters, policy: DisclosurePolicy = DEFAULT_POLICY) -> KeyFigures:
+    """Records in the window, the window before it and the same window a year earlier, in one statement."""
+    windows = {"now": filters, "previous": filters.previous_period(), "year_before": filters.year_before()}
+    coverage = city.coverage.get(filters.kind)
+    usable = {key: w for key, w in windows.items() if w is not None and _has_data(w, coverage, key == "now")}
+    counts = _window_counts(city, usable)
+    hidden = policy if filters.has_person_filter else NO_SUPPRESSION
+    shown = {key: suppress_count(n, hidden) for key, n in counts.items()}
+    now, previous, year_before = (shown.get(k) for k in ("now", "previous", "year_before"))
+    is_partial = coverage is not None and (
+        (filters.date_from is not None and filters.date_from < coverage[0])
+        or (filters.date_to is not None and filters.date_to > coverage[1])
+    )
+    return KeyFigures(
+        kind=filters.kind,
+        unit_plural=schema_for(filters.kind).unit_plural,
+        count=now,
+        previous_count=previous,
+        year_before_count=year_before,
+        change_vs_previous_pct=_change(now, previous),
+        change_vs_year_before_pct=_change(now, year_before),
+        previous_window=_window(windows["previous"]),
+        year_before_window=_window(windows["year_before"]),
+        is_partial=is_partial,
+        is_suppressed=any(shown[k] != counts[k] for k in counts),
+    )
+
+
+def _has_data(window: Filters, coverage: tuple[date, date] | None, is_current: bool) -> bool:
+    """The current window needs some overlap with the data; a comparison window must lie wholly inside it."""
+    if coverage is None:
+        return False
+    start, end = window.date_from or coverage[0], window.date_to or coverage[1]
+    if is_current:
+        return start <= coverage[1] and end >= coverage[0]
+    return start >= coverage[0] and end <= coverage[1]
+
+
+def _window_counts(city: CityData, windows: dict[str, Filters]) -> dict[str, int]:
+    if not windows:
+        return {}
+    shared = next(iter(windows.values()))  # the windows differ in their dates only
+    counts = plan.window_counts(city, shared, [(w.date_from, w.date_to) for w in windows.values()])
+    return dict(zip(windows, counts, strict=True))
+
+
+def _change(now: int | None, before: int | None) -> float | None:
+    if now is None or not before:
+        return None
+    return (now - before) / before * 100.0
+
+
+def _window(window: Filters | None) -> tuple[date, date] | None:
+    if window is None or window.date_from is None or window.date_to is None:
+        return None
+    return window.date_from, window.date_to
+
+
+@dataclass(frozen=True, eq=False)
+class KindOverview:
+    kind: str
+    title: str
+    has_data: bool
+    key_figures: KeyFigures | None
+    totals: Totals | None
+    top_neighborhoods: pd.DataFrame  # by rate per 1,000 residents, stable rates only
+
+
+@dataclass(frozen=True, eq=False)
+class CityOverview:
+    city_id: str
+    date_from: date | None
+    date_to: date | None
+    kinds: tuple[KindOverview, ...]
+
+
+def city_overview(
+    city: CityData,
+    date_from: date | None,
+    date_to: date | None,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+    top_n: int = 5,
+) -> CityOverview:
+    """Key figures and the highest-rate neighborhoods of every kind, for the overview page."""
+    out = []
+    for kind in KINDS:
+        if not city.has_data(kind):
+            empty = pd.DataFrame(columns=["neighborhood_id", "name", "count", "population", "rate_per_1000"])
+            out.append(KindOverview(kind, schema_for(kind).title, False, None, None, empty))
+            continue
+        filters = Filters.make(kind, date_from, date_to)
+        page = page_aggregates(city, filters, policy)
+        hoods = page.by_neighborhood
+        ranked = hoods[
+            hoods["neighborhood_id"].notna() & ~hoods["is_rate_unstable"] & hoods["rate_per_1000"].notna()
+        ]
+        top = ranked.sort_values(["rate_per_1000", "name"], ascending=[False, True]).head(top_n)
+        out.append(
+            KindOverview(
+                kind,
+                schema_for(kind).title,
+                True,
+                key_figures(city, filters, policy),
+                page.totals,
+                top[["neighborhood_id", "name", "count", "population", "rate_per_1000"]].reset_index(
+                    drop=True
+                ),
+            )
+        )
+    return CityOverview(city.city_id, date_from, date_to, tuple(out))

@@ -1,0 +1,110 @@
+"""Small-cell suppression for breakdowns built on people's attributes (race, sex, age, and any cell a
+person filter narrows), so that no published count, and no total minus the visible cells, names
+fewer than `threshold` people.
+
+Primary suppression hides counts 1..threshold-1. Complementary suppression then hides the smallest
+remaining non-zero cells until the hidden cells of a breakdown add up to at least the threshold, so
+the total cannot be differenced back to a small cell. If even that is impossible (the whole
+breakdown holds fewer than `threshold` records) every cell is hidden, zeros included, since a
+visible zero would then tell where the few records are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+SUPPRESSED_LABEL = "suppressed"
+
+
+@dataclass(frozen=True)
+class DisclosurePolicy:
+    """Set per deployment: hide counts 1..threshold-1, and hide companions so totals cannot reveal them."""
+
+    threshold: int = 5
+    is_complementary: bool = True
+
+    def __post_init__(self) -> None:
+        if self.threshold < 1:
+            raise ValueError("threshold must be at least 1 (1 disables suppression)")
+
+    def hides(self, count: int | None) -> bool:
+        """True for a count the policy never publishes on its own (1..threshold-1)."""
+        return count is not None and 0 < count < self.threshold
+
+    def note(self) -> str:
+        """The sentence every table, chart and download that uses the policy carries."""
+        if self.threshold <= 1:
+            return "No counts are suppressed."
+        text = (
+            f"To protect the people in these records, counts from 1 to {self.threshold - 1} in breakdowns by "
+            "race, sex or age (and any count narrowed by a race, sex or age filter) are not shown"
+        )
+        if self.is_complementary:
+            text += (
+                "; where needed, one or more other cells are hidden too, so a hidden count cannot be worked "
+                "out by subtracting the visible ones from the total"
+            )
+        return text + f'. Hidden cells read "{SUPPRESSED_LABEL}".'
+
+
+NO_SUPPRESSION = DisclosurePolicy(threshold=1, is_complementary=False)
+DEFAULT_POLICY = DisclosurePolicy()
+
+
+def suppress(
+    df: pd.DataFrame,
+    policy: DisclosurePolicy,
+    *,
+    count_column: str = "count",
+    within: Sequence[str] = (),
+    derived_columns: Sequence[str] = (),
+) -> pd.DataFrame:
+    """A copy of `df` with small cells hidden: `count_column` set to NA, `is_suppressed` True, a `label`.
+
+    `within` names columns that split the frame into separate breakdowns (e.g. neighborhood_id for a
+    neighborhood x race table); complementary suppression works inside each of them. Columns in
+    `derived_columns` (shares, rates) are blanked wherever the count is hidden.
+    """
+    out = df.copy()
+    counts = pd.to_numeric(out[count_column], errors="coerce").fillna(0).astype("int64").to_numpy()
+    hidden = np.zeros(len(out), dtype=bool)
+    if policy.threshold > 1 and len(out):
+        groups = (
+            out.groupby(list(within), sort=False, dropna=False).indices
+            if within
+            else {(): np.arange(len(out))}
+        )
+        for positions in groups.values():
+            hidden[positions] = _hide(counts[positions], policy)
+    out["is_suppressed"] = hidden
+    visible = pd.array(counts, dtype="Int64")
+    visible[hidden] = pd.NA
+    out[count_column] = visible
+    for column in derived_columns:
+        if column in out.columns:
+            out[column] = out[column].astype("float64").mask(hidden)
+    out["label"] = [SUPPRESSED_LABEL if h else f"{c:,}" for h, c in zip(hidden, counts, strict=True)]
+    return out
+
+
+def _hide(counts: np.ndarray, policy: DisclosurePolicy) -> np.ndarray:
+    """Which cells of one breakdown to hide."""
+    k = policy.threshold
+    hidden = (counts > 0) & (counts < k)
+    if not policy.is_complementary or not hidden.any():
+        return hidden
+    while 0 < counts[hidden].sum() < k:
+        candidates = np.flatnonzero(~hidden & (counts > 0))
+        if candidates.size == 0:
+            return np.ones_like(hidden)  # fewer than k records in all: show none of the cells
+        hidden[candidates[np.argmin(counts[candidates])]] = True
+    return hidden
+
+
+def suppress_count(count: int | None, policy: DisclosurePolicy) -> int | None:
+    """A single count narrowed by a person filter: None when the policy hides it."""
+    return None if policy.hides(count) else count

@@ -1,0 +1,340 @@
+"""Downloads: spreadsheet-safe CSV, a notes file that says what the numbers are, and the ZIP holding both.
+
+CSV choices, for the notes and for anyone reading this code:
+- RFC 4180: CRLF line ends (after the last record too), fields quoted only when they hold a comma,
+  a double quote, CR or LF; quotes doubled inside.
+- UTF-8 *with* a byte-order mark. Excel (Windows and Mac) opens a BOM-less UTF-8 CSV in the
+  legacy code page when double-clicked, turning "Peñalosa" into "PeÃ±alosa"; the people most likely
+  to open these files use Excel. pandas and R's readr skip the mark; Python's csv module needs
+  encoding="utf-8-sig". `is_excel_bom=False` gives plain UTF-8.
+- Formula injection (OWASP ASVS 1.2.10, CWE-1236): a text cell starting with = + - @ tab CR or NUL
+  gets a leading apostrophe. Only text is escaped: numbers stay numbers, so -2 stays -2 while the
+  text "-2" becomes '-2. Column names are escaped the same way.
+- Numbers as Python writes them (shortest round trip), dates and times ISO 8601, nulls empty,
+  booleans true/false, infinities empty.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from query.db import CityData
+from query.disclosure import DEFAULT_POLICY, DisclosurePolicy
+from query.filters import Filters
+from query.provenance import parse_time, source_provenance
+from query.records import count_records, public_columns, read_records
+from store.schema import schema_for
+
+FORMULA_TRIGGERS = frozenset("=+-@\t\r\0")
+UTF8_BOM = b"\xef\xbb\xbf"
+NOTES_NAME = "README.txt"
+_NEEDS_QUOTES = re.compile(r'[",\r\n]')
+
+
+class ExportRefused(Exception):
+    """A download the policy does not allow; `reason` tells the visitor what to do instead."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ExportPolicy:
+    """Per deployment: which kinds may be downloaded row by row, and how many rows at most."""
+
+    is_row_level_enabled: Mapping[str, bool] = field(default_factory=dict)
+    max_rows: int = 200_000
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "is_row_level_enabled", MappingProxyType(dict(self.is_row_level_enabled)))
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    file_name: str
+    data: bytes
+    mime: str = "application/zip"
+
+
+# -- CSV ------------------------------------------------------------------------------------------
+
+
+def escape_text(text: str) -> str:
+    """Text a spreadsheet will not run as a formula: a leading apostrophe where the first character could."""
+    return "'" + text if text[:1] in FORMULA_TRIGGERS else text
+
+
+def _field(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"' if _NEEDS_QUOTES.search(text) else text
+
+
+def _is_null(value: object) -> bool:
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value)))
+
+
+def _cell(value: object) -> str:
+    """One value by its own type: text escaped, numbers and dates as they are."""
+    if _is_null(value):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        return repr(number) if math.isfinite(number) else ""
+    if isinstance(value, Decimal):
+        return str(value) if value.is_finite() else ""
+    if isinstance(value, (datetime, date)):  # pd.Timestamp is a datetime
+        return value.isoformat()
+    return escape_text(str(value))
+
+
+def _text_cell(value: object) -> str:
+    return "" if _is_null(value) else escape_text(str(value))
+
+
+def _column_cells(series: pd.Series, is_text: bool) -> list[str]:
+    if is_text:
+        return [_field(_text_cell(v)) for v in series.tolist()]
+    if pd.api.types.is_integer_dtype(series.dtype) and not series.hasnans:
+        return [str(v) for v in series.tolist()]
+    return [_field(_cell(v)) for v in series.astype(object).tolist()]
+
+
+def to_csv_bytes(
+    df: pd.DataFrame, *, string_columns: Iterable[str] | None = None, is_excel_bom: bool = True
+) -> bytes:
+    """The frame as RFC 4180 CSV in UTF-8 (with a BOM unless told otherwise), formula-safe.
+
+    `string_columns` are written as text whatever their values (so an id "-7" is escaped); every
+    other column is written by each value's own type, and any text in it is escaped too.
+    """
+    text_columns = set(string_columns or ())
+    header = ",".join(_field(escape_text(str(c))) for c in df.columns)
+    columns = [_column_cells(df.iloc[:, i], df.columns[i] in text_columns) for i in range(df.shape[1])]
+    lines = [header, *(",".join(cells) for cells in zip(*columns, strict=True))] if columns else [header]
+    body = "\r\n".join(lines) + "\r\n"
+    return (UTF8_BOM if is_excel_bom else b"") + body.encode("utf-8")
+
+
+# -- names and notes -----------------------------------------------------------------------------
+
+
+def slug(text: str, max_length: int = 40) -> str:
+    """Lower-case ASCII words joined by hyphens: 'Peñalosa Park / North' -> 'penalosa-park-north'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return words[:max_length].rstrip("-") or "all"
+
+
+def export_filename(
+    kind: str,
+    area_label: str,
+    date_from: date | None,
+    date_to: date | None,
+    snapshot_at: datetime | date | str | None,
+    what: str,
+    extension: str = "csv",
+) -> str:
+    """A safe ASCII file name, e.g. use_of_force_alder-park_2021-01-01_2022-06-30_snapshot-2026-01-01_records.csv."""
+    schema_for(kind)
+    parts = [kind, slug(area_label), date_from.isoformat() if date_from else "earliest"]
+    parts.append(date_to.isoformat() if date_to else "latest")
+    when = parse_time(snapshot_at) if isinstance(snapshot_at, str) else snapshot_at
+    if isinstance(when, datetime):
+        parts.append(f"snapshot-{when.astimezone(UTC).date().isoformat()}")
+    elif isinstance(when, date):
+        parts.append(f"snapshot-{when.isoformat()}")
+    parts.append(slug(what).replace("-", "_"))
+    return "_".join(parts) + "." + slug(extension)
+
+
+def snapshot_at(city: CityData, kind: str) -> datetime | None:
+    """When the newest snapshot of a kind was fetched."""
+    times = [parse_time(s.manifest.fetched_at) for s in city.snapshots.get(kind, ())]
+    times = [t for t in times if t]
+    return max(times) if times else None
+
+
+def notes_text(
+    city: CityData,
+    filters: Filters,
+    *,
+    what: str,
+    disclosure: DisclosurePolicy | None = None,
+    generated_at: datetime | None = None,
+) -> str:
+    """The README that travels with every download: selection, sources, unit, suppression, escaping."""
+    schema = schema_for(filters.kind)
+    lines = [
+        "Policing open data dashboard: notes for this download",
+        "",
+        f"Contents: {what}",
+        f"City: {city.name}",
+        f"Selection: {filters.describe(city.neighborhood_names, max_listed=None)}",
+        f"Counting unit: {schema.unit_plural}. {schema.unit_note}",
+        f"Dates: the date each event occurred, in the city's local time ({city.time_zone}).",
+        "",
+        "Sources",
+    ]
+    lines += _source_lines(city, filters.kind)
+    lines += ["", "Small numbers"]
+    lines.append(
+        disclosure.note()
+        if disclosure
+        else "Row-level records as the source publishes them; nothing is suppressed."
+    )
+    lines += [*filters.ignored, "", "Spreadsheet safety and encoding"]
+    lines.append(
+        "Text cells that begin with =, +, -, @, a tab or a carriage return start with an apostrophe (') so that "
+        "spreadsheet programs do not run them as formulas. Numbers are never changed. Remove the leading "
+        "apostrophe if you need the exact published text."
+    )
+    lines.append(
+        "The CSV is UTF-8 with a byte-order mark so that Excel shows accented names correctly; "
+        'in Python read it with encoding="utf-8-sig". Empty cells mean no value.'
+    )
+    lines += ["", f"Generated: {_stamp(generated_at or datetime.now(UTC))}"]
+    return "\n".join(lines) + "\n"
+
+
+def _source_lines(city: CityData, kind: str) -> list[str]:
+    lines = []
+    for src in (s for s in source_provenance(city) if s.kind == kind):
+        lines += [
+            f"- {src.title}" + (f" ({src.publisher})" if src.publisher else ""),
+            f"  Dataset id: {src.source_dataset_id or 'n/a'} (this site's id: {src.dataset_id})",
+            f"  Landing page: {src.landing_page or 'n/a'}",
+            f"  Licence: {src.licence or 'see the landing page'}",
+            f"  Source updated: {_stamp(src.source_updated_at)}; fetched: {_stamp(src.fetched_at)}; "
+            f"rows in snapshot: {src.row_count:,}; snapshot: {src.snapshot_id}",
+        ]
+        if src.is_synthetic:
+            lines.append("  SYNTHETIC DATA: generated for demonstration; no real people or events.")
+    if city.reference is not None:
+        lines.append(
+            f"- Neighborhood boundaries and population: snapshot {city.reference.snapshot_id}, "
+            f"fetched {_stamp(parse_time(city.reference.manifest.fetched_at))}"
+        )
+    return lines
+
+
+def _stamp(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "unknown"
+
+
+def zip_bundle(csv_name: str, csv_bytes: bytes, notes: str, *, made_at: datetime | None = None) -> bytes:
+    """A ZIP with the CSV and README.txt (CRLF line ends, so every text editor shows it right)."""
+    moment = (made_at or datetime.now(UTC)).astimezone(UTC)
+    stamp = (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, moment.second)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in (
+            (csv_name, csv_bytes),
+            (NOTES_NAME, notes.replace("\r\n", "\n").replace("\n", "\r\n").encode()),
+        ):
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+# -- what the pages call ---------------------------------------------------------------------------
+
+
+def string_columns(kind: str) -> list[str]:
+    """Public text columns of a kind: written and escaped as text even when they look like numbers."""
+    schema = schema_for(kind)
+    return [c.name for c in schema.columns if c.is_public and pa.types.is_string(c.arrow_type)]
+
+
+def export_refusal(city: CityData, filters: Filters, policy: ExportPolicy) -> str | None:
+    """Why a row-level download would be refused (with what to do instead), or None if it is allowed.
+
+    Counts the matching records; reads none of them.
+    """
+    kind = filters.kind
+    if not policy.is_row_level_enabled.get(kind, False):
+        return (
+            f"Row-level downloads of {schema_for(kind).title.lower()} are switched off on this site. "
+            "Download the summary tables instead, or get the full dataset from the source's own page "
+            "(linked under Sources)."
+        )
+    matching = count_records(city, filters)
+    if matching > policy.max_rows:
+        return (
+            f"{matching:,} records match, more than the {policy.max_rows:,} a download may hold. "
+            "Narrow the dates or neighborhoods, or get the full dataset from the source's own page "
+            "(linked under Sources)."
+        )
+    return None
+
+
+def export_records(city: CityData, filters: Filters, policy: ExportPolicy) -> bytes:
+    """Matching records (public columns) as CSV bytes, or ExportRefused; never reads past the cap."""
+    reason = export_refusal(city, filters, policy)
+    if reason is not None:
+        raise ExportRefused(reason)
+    df = read_records(city, filters, limit=policy.max_rows)
+    return to_csv_bytes(df[public_columns(filters.kind)], string_columns=string_columns(filters.kind))
+
+
+def bundle_name(city: CityData, filters: Filters, what: str) -> str:
+    """The ZIP file name a bundle of `what` gets, known before the bundle is built (for download buttons)."""
+    area = filters.area_label(city.neighborhood_names)
+    when = snapshot_at(city, filters.kind)
+    name = export_filename(filters.kind, area, filters.date_from, filters.date_to, when, what)
+    return name.removesuffix(".csv") + ".zip"
+
+
+def records_bundle(
+    city: CityData, filters: Filters, policy: ExportPolicy, *, made_at: datetime | None = None
+) -> ExportFile:
+    """export_records with its notes, zipped, under a descriptive file name."""
+    csv_bytes = export_records(city, filters, policy)
+    return _bundle(city, filters, csv_bytes, "records", None, made_at)
+
+
+def table_bundle(
+    city: CityData,
+    filters: Filters,
+    table: pd.DataFrame,
+    what: str,
+    *,
+    disclosure: DisclosurePolicy | None = None,
+    made_at: datetime | None = None,
+) -> ExportFile:
+    """An aggregate table (e.g. PageAggregates.by_neighborhood) as a zipped CSV with its notes.
+
+    Pass the deployment's policy as `disclosure` so the notes state the threshold the table used.
+    """
+    return _bundle(city, filters, to_csv_bytes(table), what, disclosure or DEFAULT_POLICY, made_at)
+
+
+def _bundle(
+    city: CityData,
+    filters: Filters,
+    csv_bytes: bytes,
+    what: str,
+    disclosure: DisclosurePolicy | None,
+    made_at: datetime | None,
+) -> ExportFile:
+    zip_name = bundle_name(city, filters, what)
+    notes = notes_text(city, filters, what=what, disclosure=disclosure, generated_at=made_at)
+    csv_name = zip_name.removesuffix(".zip") + ".csv"
+    return ExportFile(zip_name, zip_bundle(csv_name, csv_bytes, notes, made_at=made_at))
