@@ -50,6 +50,7 @@ from query.filters import (
     UNKNOWN,
     Filters,
     age_band,
+    latest_months,
 )
 from query.options import FilterOptions, filter_options
 from query.provenance import Freshness, SourceProvenance, data_dictionary, freshness, source_provenance
@@ -95,6 +96,7 @@ __all__ = [
     "filter_options",
     "freshness",
     "key_figures",
+    "latest_months",
     "notes_text",
     "open_city",
     "page_aggregates",

@@ -395,3 +395,11 @@ def _join_words(values: Iterable[str], conjunction: str) -> str:
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def latest_months(last_date: date | None, months: int = 12) -> tuple[date | None, date | None]:
+    """The last `months` whole calendar months that the data covers (its final month if it is complete)."""
+    if last_date is None:
+        return None, None
+    end = last_date if _is_month_end(last_date) else last_date.replace(day=1) - timedelta(days=1)
+    return _months_earlier(end.replace(day=1), months - 1), end

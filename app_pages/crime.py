@@ -1,0 +1,5 @@
+"""The crime page: trends, categories, map, demographics and records for the chosen filters."""
+
+from ui.kind_page import render
+
+render("crime_incident")

@@ -1,0 +1,61 @@
+"""Entry point: page navigation and the shared filters bound to the URL. No data logic here.
+
+Run with `streamlit run dashboard.py` (or `make run`). On a fresh clone the synthetic Demo City is
+built on first start through the real pipeline; visitors never trigger calls to a data portal.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from loaders.bootstrap import ensure_demo
+from ui import filters, session
+
+st.set_page_config(page_title="Policing data dashboard", page_icon=":material/balance:", layout="wide")
+
+
+@st.cache_resource(show_spinner="Building Demo City (synthetic data) for the first time…")
+def _demo_ready(root: str) -> bool:
+    """Build the demo city once per process if its snapshots are missing (no network involved)."""
+    ensure_demo(root)
+    return True
+
+
+_demo_ready(str(session.CACHE_ROOT))
+
+PAGES = {
+    "Explore": [
+        st.Page(
+            "app_pages/overview.py",
+            title="Overview",
+            icon=":material/dashboard:",
+            url_path="overview",
+            default=True,
+        ),
+        st.Page("app_pages/crime.py", title="Crime", icon=":material/local_police:", url_path="crime"),
+        st.Page(
+            "app_pages/complaints.py", title="Complaints", icon=":material/report:", url_path="complaints"
+        ),
+        st.Page(
+            "app_pages/use_of_force.py",
+            title="Use of force",
+            icon=":material/back_hand:",
+            url_path="use-of-force",
+        ),
+    ],
+    "About the data": [
+        st.Page("app_pages/data.py", title="Data & downloads", icon=":material/download:", url_path="data"),
+        st.Page("app_pages/about.py", title="About & methodology", icon=":material/info:", url_path="about"),
+    ],
+}
+
+page = st.navigation(PAGES)
+city_id = st.query_params.get("city") or session.default_city()
+city_id = city_id if city_id in session.city_ids() else session.default_city()
+st.session_state["selection"] = filters.sidebar(
+    session.open_current(city_id),
+    session.city_ids(),
+    session.default_city(),
+    filters.KIND_BY_PAGE.get(page.url_path),
+)
+page.run()

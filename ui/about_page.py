@@ -1,0 +1,62 @@
+"""The About & methodology page: units, dates, places, small numbers and caveats, in plain words."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from store.schema import SCHEMAS
+from ui import session, settings
+from ui.filters import Selection
+
+
+def render() -> None:
+    selection: Selection = st.session_state["selection"]
+    city = session.open_current(selection.city_id)
+    st.title("About & methodology")
+    st.markdown(
+        "This dashboard republishes police open data so residents, journalists and department staff can see "
+        "the same figures, with where they came from and as of when. It does not collect data of its own."
+    )
+    st.header("What is counted")
+    for schema in SCHEMAS.values():
+        st.markdown(f"**{schema.title}** are counted in **{schema.unit_plural}**. {schema.unit_note}")
+    st.markdown(
+        "Dates are the date the event **happened** (not when it was reported or entered), in the city's own "
+        f"time zone{f' ({city.time_zone})' if city else ''}. Months are calendar months in that zone."
+    )
+    st.header("How places are assigned")
+    st.markdown(
+        "Each record is placed in a neighborhood once, when it is fetched. Where the source publishes a location, "
+        "the record goes to the neighborhood whose boundary contains that point. Where it publishes none, the "
+        "source's own district or precinct field is matched to a neighborhood through a published crosswalk. "
+        "Records that neither method can place are counted as *Unassigned* and appear in city-wide totals only. "
+        "The share of unassigned records of each feed is in its snapshot manifest. Published locations are "
+        "usually moved to the block or an intersection by the publisher to protect privacy: maps are approximate."
+    )
+    st.header("Small numbers")
+    st.markdown(settings.DISCLOSURE.note())
+    st.markdown(
+        "Rates per 1,000 residents use the population of each neighborhood from the city's reference data. "
+        "Rates computed from fewer than 20 records change a lot with one more or one fewer event; they are "
+        "flagged as unstable and should not be used to rank neighborhoods."
+    )
+    st.header("Caveats")
+    st.markdown(
+        "- **Preliminary data.** Police data is revised: offenses are reclassified, reports are found unfounded, "
+        "late reports arrive. Figures for recent months may change.\n"
+        "- **Not official statistics.** Counts here are not the figures a department reports to the FBI "
+        "(UCR/NIBRS), which use different rules.\n"
+        "- **Complaints are not findings.** A complaint records an allegation; its finding says what an "
+        "investigation concluded. Complaint counts also depend on how easy it is to complain.\n"
+        "- **Categories.** Offense, allegation and force-type categories are our grouping of the published "
+        "values; the published value is kept beside it in every download (`*_raw` columns).\n"
+        "- **Comparisons.** Differences between neighborhoods reflect population, policing and reporting, "
+        "and do not by themselves show cause."
+    )
+    st.header("Downloads")
+    st.markdown(
+        "Downloads are UTF-8 CSV files (RFC 4180) with a notes file stating the filter in words, the sources, "
+        "licences, snapshot time and counting unit. Text cells that begin with `=`, `+`, `-`, `@`, a tab or a "
+        "carriage return start with an apostrophe, so a spreadsheet cannot run them as formulas. Downloads "
+        f"hold at most {settings.EXPORTS.max_rows:,} records; for more, use the source's own portal."
+    )

@@ -1,0 +1,165 @@
+"""Plotly figure builders: graph_objects (cheap to build), a colour-blind-safe palette, escaped labels.
+
+Every builder takes a small DataFrame that query/ produced, so a chart shows exactly the numbers
+of its table and its CSV. Labels that come from data are HTML-escaped, because plotly renders a
+subset of HTML in text, hover labels and axis titles.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable
+
+import pandas as pd
+import plotly.graph_objects as go
+
+# Okabe & Ito's palette, distinguishable with the common colour-vision deficiencies.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+SEQUENTIAL = "Cividis"  # perceptually uniform and readable with colour-vision deficiencies
+FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13}
+CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"], "responsive": True}
+
+
+def escape(values: Iterable) -> list[str]:
+    return [html.escape(str(v)) if v is not None else "" for v in values]
+
+
+def _layout(fig: go.Figure, *, height: int = 320, y_title: str = "", x_title: str = "") -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin={"l": 8, "r": 8, "t": 8, "b": 8},
+        font=FONT,
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        showlegend=False,
+        hoverlabel={"font": FONT},
+    )
+    fig.update_xaxes(title_text=html.escape(x_title), gridcolor="#eee", automargin=True)
+    fig.update_yaxes(title_text=html.escape(y_title), gridcolor="#eee", rangemode="tozero", automargin=True)
+    return fig
+
+
+def trend(df: pd.DataFrame, unit: str, *, x: str = "month", y: str = "count") -> go.Figure:
+    """Monthly counts as a line."""
+    fig = go.Figure(
+        go.Scatter(
+            x=df[x],
+            y=df[y],
+            mode="lines+markers",
+            line={"color": PALETTE[0], "width": 2},
+            marker={"size": 4},
+            hovertemplate=f"%{{x|%b %Y}}: %{{y:,}} {html.escape(unit)}<extra></extra>",
+        )
+    )
+    return _layout(fig, y_title=unit)
+
+
+def ranked_bars(
+    df: pd.DataFrame,
+    unit: str,
+    *,
+    label: str,
+    value: str = "count",
+    text: str | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """Horizontal bars, largest on top; `text` names a column of display labels (e.g. "<5")."""
+    data = df.sort_values(value, ascending=True, na_position="first")
+    shown = data[text] if text else data[value].map(lambda v: f"{v:,.0f}" if pd.notna(v) else "")
+    fig = go.Figure(
+        go.Bar(
+            x=data[value].fillna(0),
+            y=escape(data[label]),
+            orientation="h",
+            marker_color=PALETTE[0],
+            text=escape(shown),
+            textposition="outside",
+            cliponaxis=False,
+            customdata=escape(shown),
+            hovertemplate=f"%{{y}}: %{{customdata}} {html.escape(unit)}<extra></extra>",
+        )
+    )
+    fig = _layout(fig, height=height or max(220, 26 * len(data) + 40), x_title=unit)
+    top = data[value].max()
+    if pd.notna(top) and top > 0:  # room on the right for the value labels
+        fig.update_xaxes(range=[0, top * 1.22])
+    return fig
+
+
+def compare_shares(
+    df: pd.DataFrame, *, label: str, first: str, second: str, names: tuple[str, str]
+) -> go.Figure:
+    """Two shares per group side by side (e.g. share of subjects vs share of residents)."""
+    fig = go.Figure()
+    for column, name, colour in ((first, names[0], PALETTE[0]), (second, names[1], PALETTE[1])):
+        if column not in df:
+            continue
+        fig.add_bar(
+            x=escape(df[label]),
+            y=df[column],
+            name=html.escape(name),
+            marker_color=colour,
+            hovertemplate="%{x}: %{y:.1%}<extra>" + html.escape(name) + "</extra>",
+        )
+    fig = _layout(fig, y_title="share")
+    fig.update_layout(barmode="group", showlegend=True, legend={"orientation": "h", "y": -0.25})
+    fig.update_yaxes(tickformat=".0%")
+    return fig
+
+
+def choropleth(
+    geojson: dict, df: pd.DataFrame, *, value: str, value_label: str, height: int = 420
+) -> go.Figure:
+    """Neighborhood map with no basemap tiles (white background), so it works offline."""
+    lon, lat, zoom = _view(geojson)
+    shown = df[value]
+    fig = go.Figure(
+        go.Choroplethmap(
+            geojson=geojson,
+            locations=df["neighborhood_id"],
+            featureidkey="properties.neighborhood_id",
+            z=shown.fillna(0),
+            colorscale=SEQUENTIAL,
+            marker={"line": {"width": 0.8, "color": "#555"}, "opacity": 0.85},
+            customdata=list(zip(escape(df["neighborhood_name"]), escape(df.get("display", shown)))),
+            hovertemplate="%{customdata[0]}: %{customdata[1]} "
+            + html.escape(value_label)
+            + "<extra></extra>",
+            colorbar={"title": {"text": html.escape(value_label), "side": "right"}, "thickness": 12},
+        )
+    )
+    fig.update_layout(
+        map={"style": "white-bg", "center": {"lon": lon, "lat": lat}, "zoom": zoom},
+        height=height,
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        font=FONT,
+    )
+    return fig
+
+
+def _view(geojson: dict) -> tuple[float, float, float]:
+    lons, lats = [], []
+    for feature in geojson.get("features", []):
+        for lon, lat in _coordinates(feature.get("geometry") or {}):
+            lons.append(lon)
+            lats.append(lat)
+    if not lons:
+        return 0.0, 0.0, 1.0
+    span = max(max(lons) - min(lons), (max(lats) - min(lats)) * 1.6, 1e-6)
+    zoom = max(1.0, min(15.0, math.log2(360 / span) - 0.6))
+    return (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2, zoom
+
+
+def _coordinates(geometry: dict):
+    coords = geometry.get("coordinates", [])
+    kind = geometry.get("type")
+    rings = (
+        coords
+        if kind == "Polygon"
+        else [r for poly in coords for r in poly]
+        if kind == "MultiPolygon"
+        else []
+    )
+    for ring in rings:
+        yield from ((pt[0], pt[1]) for pt in ring)

@@ -1,0 +1,165 @@
+"""The shared sidebar filters, bound to the URL both ways, so every view is a link that reopens exactly.
+
+The widgets live in the entry point (dashboard.py), so their values survive page switches. Each
+widget's key is its URL parameter. Streamlit drops URL values that are not valid options; we look
+at the URL first, so that a visitor who followed a stale link is told what was ignored, and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+import query
+from query.db import CityData
+from store.schema import schema_for
+from ui import session
+
+KIND_BY_PAGE = {"crime": "crime_incident", "complaints": "complaint", "use-of-force": "use_of_force"}
+CATEGORY_KEY = {"crime_incident": "offense", "complaint": "allegation", "use_of_force": "force"}
+MEASURES = ("Counts", "Per 1,000 residents")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the sidebar holds now: the city, the shared filters and the count/rate toggle."""
+
+    city_id: str
+    date_from: date | None
+    date_to: date | None
+    neighborhood_ids: tuple[str, ...]
+    by_kind: dict
+    is_rate: bool
+
+    def filters(self, kind: str) -> query.Filters:
+        picked = self.by_kind.get(kind, {})
+        return query.Filters.make(
+            kind,
+            self.date_from,
+            self.date_to,
+            neighborhood_ids=self.neighborhood_ids,
+            categories=picked.get("categories"),
+            findings=picked.get("findings"),
+            races=picked.get("races"),
+            sexes=picked.get("sexes"),
+            age_bands=picked.get("age_bands"),
+        )
+
+
+def sidebar(
+    city: CityData | None, city_ids: list[str], default_city: str, page_kind: str | None
+) -> Selection:
+    """Draw the filters in the sidebar and return the selection they hold."""
+    bar = st.sidebar
+    notices: list[str] = []
+    city_id = default_city
+    if len(city_ids) > 1:
+        city_id = _select(bar, "City", city_ids, "city", default_city, notices)
+    if city is None or city.city_id != city_id:
+        return Selection(city_id, None, None, (), {}, False)
+    bar.caption("Filters apply to every page and are kept in the link, so you can share this view.")
+    date_from, date_to = _dates(bar, city, notices)
+    if date_from is None and date_to is None:
+        # An open link shows the latest year of data; choose dates to see more (the words say which).
+        date_from, date_to = query.latest_months(
+            max((s[1] for s in city.coverage.values() if s), default=None)
+        )
+        if date_from:
+            bar.caption(
+                f"No dates chosen: showing the latest 12 months of data, {date_from:%b %Y} – {date_to:%b %Y}."
+            )
+    names = dict(city.neighborhood_names)
+    hood_ids = sorted(names, key=lambda i: names[i])
+    label = city.index.neighborhood_label
+    hoods = _multi(bar, f"{label}s", hood_ids, "hood", notices, names.get)
+    by_kind = {}
+    if page_kind and city.has_data(page_kind):
+        by_kind[page_kind] = _kind_filters(
+            bar, session.filter_options(city.city_id, city.snapshot_key, page_kind), notices
+        )
+    measure = bar.segmented_control("Show", MEASURES, default=MEASURES[0], key="measure", bind="query-params")
+    for notice in notices:
+        bar.warning(notice, icon="⚠️")
+    return Selection(city_id, date_from, date_to, tuple(hoods), by_kind, measure == MEASURES[1])
+
+
+def _kind_filters(bar, options: query.FilterOptions, notices: list[str]) -> dict:
+    kind = options.kind
+    picked = {
+        "categories": _multi(
+            bar, options.category_label.capitalize(), list(options.categories), CATEGORY_KEY[kind], notices
+        )
+    }
+    if options.findings:
+        picked["findings"] = _multi(bar, "Finding", list(options.findings), "finding", notices)
+    if options.person_label:
+        who = options.person_label.capitalize()
+        picked["races"] = _multi(bar, f"{who} race / ethnicity", list(options.races), "race", notices)
+        picked["sexes"] = _multi(bar, f"{who} sex", list(options.sexes), "sex", notices)
+        picked["age_bands"] = _multi(bar, f"{who} age", list(options.age_bands), "age", notices)
+    return picked
+
+
+def _dates(bar, city: CityData, notices: list[str]) -> tuple[date | None, date | None]:
+    spans = [span for span in city.coverage.values() if span]
+    low = min((s[0] for s in spans), default=None)
+    high = max((s[1] for s in spans), default=None)
+    left, right = bar.columns(2)
+    picked = []
+    for column, label, key in ((left, "From", "from"), (right, "To", "to")):
+        _check_date(key, low, high, label, notices)
+        picked.append(
+            column.date_input(
+                label,
+                value=None,
+                min_value=low,
+                max_value=high,
+                key=key,
+                bind="query-params",
+                format="YYYY-MM-DD",
+            )
+        )
+    return picked[0], picked[1]
+
+
+def _check_date(key: str, low: date | None, high: date | None, label: str, notices: list[str]) -> None:
+    raw = st.query_params.get(key)
+    if not raw:
+        return
+    try:
+        value = date.fromisoformat(raw)
+    except ValueError:
+        notices.append(f"The link's “{label}” date ({raw[:40]}) is not a date (YYYY-MM-DD); it was ignored.")
+        return
+    if (low and value < low) or (high and value > high):
+        notices.append(
+            f"The link's “{label}” date {raw} is outside the data ({low} to {high}); it was ignored."
+        )
+
+
+def _multi(bar, label: str, options: list[str], key: str, notices: list[str], format_func=None) -> list[str]:
+    shown = [format_func(o) if format_func else o for o in options]
+    stale = [v for v in st.query_params.get_all(key) if v and v not in shown]
+    if stale:
+        listed = ", ".join(f"“{v[:40]}”" for v in stale[:5])
+        notices.append(
+            f"The link asked for {label.lower()} {listed}, which this data does not have; ignored."
+        )
+    return bar.multiselect(
+        label, options, key=key, bind="query-params", format_func=format_func or str, placeholder="All"
+    )
+
+
+def _select(bar, label: str, options: list[str], key: str, default: str, notices: list[str]) -> str:
+    raw = st.query_params.get(key)
+    if raw and raw not in options:
+        notices.append(
+            f"The link asked for {label.lower()} “{raw[:40]}”, which is not available; showing {default}."
+        )
+    return bar.selectbox(label, options, index=options.index(default), key=key, bind="query-params")
+
+
+def unit_words(kind: str) -> str:
+    return schema_for(kind).unit_plural

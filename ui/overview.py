@@ -1,0 +1,114 @@
+"""The overview page: each kind's headline figure and trend, the highest rates, and feed freshness."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+
+import query
+from query.db import CityData
+from ui import charts, session, widgets
+from ui.filters import Selection
+
+PAGE_FOR_KIND = {
+    "crime_incident": "app_pages/crime.py",
+    "complaint": "app_pages/complaints.py",
+    "use_of_force": "app_pages/use_of_force.py",
+}
+
+
+def render() -> None:
+    selection: Selection = st.session_state["selection"]
+    city = session.open_current(selection.city_id)
+    if city is None:
+        st.title("Policing data dashboard")
+        st.info("No data has been published yet. Run `python -m loaders refresh` to fetch the feeds.")
+        return
+    st.title(f"{city.name}: policing at a glance")
+    widgets.synthetic_notice(city)
+    widgets.freshness_banner(city, city.kinds_with_data())
+    overview = session.city_overview(city.city_id, city.snapshot_key, selection.date_from, selection.date_to)
+    columns = st.columns(len(overview.kinds))
+    for column, kind_view in zip(columns, overview.kinds):
+        with column:
+            _kind_card(city, selection, kind_view)
+    _freshness_table(city)
+    widgets.provenance_footer(city, city.kinds_with_data())
+
+
+def _kind_card(city: CityData, selection: Selection, view: query.KindOverview) -> None:
+    st.subheader(view.title)
+    if not view.has_data:
+        st.caption("No data published for this city.")
+        return
+    figures, totals = view.key_figures, view.totals
+    shown = query.SUPPRESSED_LABEL if totals.records is None else f"{totals.records:,}"
+    delta = (
+        None
+        if figures.change_vs_year_before_pct is None
+        else f"{figures.change_vs_year_before_pct:+.0f}% vs a year before"
+    )
+    st.metric(totals.record_unit.capitalize(), shown, delta=delta, delta_color="off")
+    filters = query.Filters.make(view.kind, selection.date_from, selection.date_to)
+    aggs = session.page_aggregates(city.city_id, city.snapshot_key, filters)
+    st.plotly_chart(
+        charts.trend(aggs.trend, totals.record_unit),
+        config=charts.CONFIG,
+        theme=None,
+        key=f"overview_trend_{view.kind}",
+    )
+    st.caption(
+        f"{filters.describe(city.neighborhood_names)}: {totals.record_unit} per month. "
+        f"{widgets.format_change(figures.change_vs_previous_pct, 'the period before').capitalize()}."
+    )
+    top = view.top_neighborhoods
+    if len(top):
+        label = city.index.neighborhood_label.lower()
+        st.markdown(f"Highest rates per 1,000 residents, by {label}:")
+        st.dataframe(
+            top[["name", "count", "rate_per_1000"]].rename(
+                columns={
+                    "name": city.index.neighborhood_label,
+                    "count": totals.record_unit.capitalize(),
+                    "rate_per_1000": "Per 1,000 residents",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    st.page_link(
+        PAGE_FOR_KIND[view.kind],
+        label=f"More on {view.title.lower()}",
+        icon=":material/arrow_forward:",
+        query_params=dict(st.query_params.to_dict()),
+    )
+
+
+def _freshness_table(city: CityData) -> None:
+    st.subheader("How fresh is each feed?")
+    now = datetime.now(UTC)
+    rows = []
+    for source in query.source_provenance(city):
+        manifest = next(
+            s.manifest for s in city.snapshots[source.kind] if s.snapshot_id == source.snapshot_id
+        )
+        fresh = query.freshness(manifest, now, attempt=source.last_attempt)
+        status = (
+            "last refresh failed"
+            if fresh.is_failed
+            else "stale"
+            if fresh.is_stale and not source.is_synthetic
+            else "ok"
+        )
+        rows.append(
+            {
+                "Feed": source.title,
+                "Publisher": source.publisher,
+                "Records": source.row_count,
+                "As of": fresh.as_of,
+                "Status": status,
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

@@ -1,0 +1,72 @@
+"""Cached access to the read side: one DuckDB connection per set of snapshots, small results cached.
+
+The connection lives in `st.cache_resource`, keyed on the snapshot key (the CURRENT pointers), so a
+newly published snapshot is picked up on the next page view without a restart, and the old
+connection is closed. Only small aggregates go into `st.cache_data`, never a whole dataset.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+import query
+from query.db import CityData, current_snapshot_key, open_city
+from store.cityindex import list_city_ids
+from ui import settings
+
+CACHE_ROOT = Path(os.environ.get("DASHBOARD_CACHE", Path(__file__).resolve().parents[1] / "data" / "cache"))
+DEFAULT_CITY = "demo"
+
+
+def _close(city: CityData | None) -> None:
+    if city is not None:
+        city.con.close()
+
+
+@st.cache_resource(max_entries=4, show_spinner=False, on_release=_close)
+def _open(root: str, city_id: str, snapshot_key: str) -> CityData | None:
+    return open_city(root, city_id)
+
+
+def city_ids() -> list[str]:
+    return list_city_ids(CACHE_ROOT)
+
+
+def default_city() -> str:
+    ids = city_ids()
+    return DEFAULT_CITY if DEFAULT_CITY in ids or not ids else ids[0]
+
+
+def open_current(city_id: str) -> CityData | None:
+    """The city's data as of its current snapshots (reading the pointers is a few small file reads)."""
+    return _open(str(CACHE_ROOT), city_id, current_snapshot_key(CACHE_ROOT, city_id))
+
+
+@st.cache_data(ttl="1h", max_entries=512, show_spinner=False)
+def page_aggregates(city_id: str, snapshot_key: str, filters: query.Filters) -> query.PageAggregates:
+    return query.page_aggregates(_open(str(CACHE_ROOT), city_id, snapshot_key), filters, settings.DISCLOSURE)
+
+
+@st.cache_data(ttl="1h", max_entries=512, show_spinner=False)
+def key_figures(city_id: str, snapshot_key: str, filters: query.Filters) -> query.KeyFigures:
+    return query.key_figures(_open(str(CACHE_ROOT), city_id, snapshot_key), filters, settings.DISCLOSURE)
+
+
+@st.cache_data(ttl="1h", max_entries=64, show_spinner=False)
+def city_overview(city_id: str, snapshot_key: str, date_from, date_to) -> query.CityOverview:
+    return query.city_overview(
+        _open(str(CACHE_ROOT), city_id, snapshot_key), date_from, date_to, settings.DISCLOSURE
+    )
+
+
+@st.cache_data(ttl="1h", max_entries=64, show_spinner=False)
+def records_page(city_id: str, snapshot_key: str, filters: query.Filters, limit: int):
+    return query.records(_open(str(CACHE_ROOT), city_id, snapshot_key), filters, limit=limit)
+
+
+@st.cache_data(ttl="1h", max_entries=64, show_spinner=False)
+def filter_options(city_id: str, snapshot_key: str, kind: str) -> query.FilterOptions:
+    return query.filter_options(_open(str(CACHE_ROOT), city_id, snapshot_key), kind)

@@ -1,0 +1,115 @@
+"""Small Streamlit pieces every page uses: banners, provenance, a chart with its table and download."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+import query
+from query.db import CityData
+from ui import charts
+
+
+def synthetic_notice(city: CityData) -> None:
+    if city.index.is_synthetic:
+        st.info(
+            f"**{city.name}** is a synthetic demonstration city. Its records are generated, not real, "
+            "and describe no real people or places.",
+            icon=":material/science:",
+        )
+
+
+def freshness_banner(city: CityData, kinds: tuple[str, ...]) -> None:
+    """Warn when a feed's newest refresh failed or its snapshot is old, with the as-of date."""
+    now = datetime.now(UTC)
+    for source in query.source_provenance(city):
+        if source.kind not in kinds:
+            continue
+        manifest = _manifest(city, source)
+        fresh = query.freshness(manifest, now, attempt=source.last_attempt)
+        if fresh.is_failed:
+            st.warning(
+                f"The latest refresh of **{source.title}** failed. Figures show the last good copy ({fresh.as_of}).",
+                icon=":material/sync_problem:",
+            )
+        elif fresh.is_stale and not source.is_synthetic:
+            st.warning(
+                f"**{source.title}** has not been refreshed recently ({fresh.as_of}).",
+                icon=":material/schedule:",
+            )
+
+
+def _manifest(city: CityData, source: query.SourceProvenance):
+    for snap in city.snapshots.get(source.kind, ()):
+        if snap.snapshot_id == source.snapshot_id:
+            return snap.manifest
+    raise KeyError(source.snapshot_id)
+
+
+def provenance_footer(city: CityData, kinds: tuple[str, ...]) -> None:
+    """Where the figures on this page come from, as of when, under what licence."""
+    lines = []
+    for source in query.source_provenance(city):
+        if source.kind not in kinds:
+            continue
+        fresh = query.freshness(_manifest(city, source), datetime.now(UTC), attempt=source.last_attempt)
+        link = (
+            f"[{source.title}]({source.landing_page})"
+            if source.landing_page.startswith("http")
+            else source.title
+        )
+        lines.append(
+            f"- {link}, {source.publisher}. {source.row_count:,} records; {fresh.as_of}. Licence: {source.licence}."
+        )
+    if lines:
+        st.divider()
+        st.caption(
+            "**Sources**\n" + "\n".join(lines) + "\n\nMore on the *Data & downloads* and *About* pages."
+        )
+
+
+def chart_with_table(
+    fig: go.Figure,
+    table: pd.DataFrame,
+    caption: str,
+    *,
+    key: str,
+    download: Callable[[], query.ExportFile] | None = None,
+    file_name: str = "table.zip",
+    on_select=None,
+) -> object:
+    """A chart, the sentence saying what it shows, and the same numbers as a table and a download."""
+    event = st.plotly_chart(
+        fig,
+        key=f"chart_{key}",
+        config=charts.CONFIG,
+        on_select=on_select or "ignore",
+        selection_mode="points",
+        theme=None,
+    )
+    st.caption(caption)
+    with st.expander("Show the numbers as a table"):
+        st.dataframe(table, hide_index=True, width="stretch")
+        if download is not None:
+            st.download_button(
+                "Download this table (CSV + notes)",
+                data=lambda: download().data,
+                file_name=file_name,
+                mime="application/zip",
+                on_click="ignore",
+                key=f"{key}_download",
+                icon=":material/download:",
+            )
+    return event
+
+
+def format_change(pct: float | None, against: str) -> str:
+    if pct is None:
+        return f"no comparison with {against}"
+    if abs(pct) < 0.5:
+        return f"about the same as {against}"
+    return f"{abs(pct):.0f}% {'more' if pct > 0 else 'fewer'} than {against}"
