@@ -21,7 +21,7 @@ def _demo_ready(root: str) -> bool:
     return True
 
 
-_demo_ready(str(session.CACHE_ROOT))
+_demo_ready(str(session.cache_root()))
 
 PAGES = {
     "Explore": [

@@ -11,3 +11,14 @@ def feed_server():
     with FeedServer() as server:
         yield server
         assert not server.server_errors, server.server_errors[0]
+
+
+@pytest.fixture(scope="session")
+def demo_cache(tmp_path_factory):
+    """Demo City built once through the real pipeline into a private snapshot folder."""
+    from loaders.bootstrap import ensure_demo
+
+    root = tmp_path_factory.mktemp("demo-cache")
+    outcomes = ensure_demo(root)
+    assert all(o.status == "ok" for o in outcomes), [o.message for o in outcomes]
+    return root

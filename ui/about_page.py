@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from store.schema import SCHEMAS
-from ui import session, settings
+from ui import session, settings, widgets
 from ui.filters import Selection
 
 
@@ -13,6 +13,8 @@ def render() -> None:
     selection: Selection = st.session_state["selection"]
     city = session.open_current(selection.city_id)
     st.title("About & methodology")
+    if city is not None:
+        widgets.synthetic_notice(city)
     st.markdown(
         "This dashboard republishes police open data so residents, journalists and department staff can see "
         "the same figures, with where they came from and as of when. It does not collect data of its own."

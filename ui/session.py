@@ -17,7 +17,7 @@ from query.db import CityData, current_snapshot_key, open_city
 from store.cityindex import list_city_ids
 from ui import settings
 
-CACHE_ROOT = Path(os.environ.get("DASHBOARD_CACHE", Path(__file__).resolve().parents[1] / "data" / "cache"))
+REPO_CACHE = Path(__file__).resolve().parents[1] / "data" / "cache"
 DEFAULT_CITY = "demo"
 
 
@@ -31,8 +31,13 @@ def _open(root: str, city_id: str, snapshot_key: str) -> CityData | None:
     return open_city(root, city_id)
 
 
+def cache_root() -> Path:
+    """Where the snapshots are: DASHBOARD_CACHE, else data/cache in the repository."""
+    return Path(os.environ.get("DASHBOARD_CACHE") or REPO_CACHE)
+
+
 def city_ids() -> list[str]:
-    return list_city_ids(CACHE_ROOT)
+    return list_city_ids(cache_root())
 
 
 def default_city() -> str:
@@ -42,31 +47,33 @@ def default_city() -> str:
 
 def open_current(city_id: str) -> CityData | None:
     """The city's data as of its current snapshots (reading the pointers is a few small file reads)."""
-    return _open(str(CACHE_ROOT), city_id, current_snapshot_key(CACHE_ROOT, city_id))
+    return _open(str(cache_root()), city_id, current_snapshot_key(cache_root(), city_id))
 
 
 @st.cache_data(ttl="1h", max_entries=512, show_spinner=False)
 def page_aggregates(city_id: str, snapshot_key: str, filters: query.Filters) -> query.PageAggregates:
-    return query.page_aggregates(_open(str(CACHE_ROOT), city_id, snapshot_key), filters, settings.DISCLOSURE)
+    return query.page_aggregates(
+        _open(str(cache_root()), city_id, snapshot_key), filters, settings.DISCLOSURE
+    )
 
 
 @st.cache_data(ttl="1h", max_entries=512, show_spinner=False)
 def key_figures(city_id: str, snapshot_key: str, filters: query.Filters) -> query.KeyFigures:
-    return query.key_figures(_open(str(CACHE_ROOT), city_id, snapshot_key), filters, settings.DISCLOSURE)
+    return query.key_figures(_open(str(cache_root()), city_id, snapshot_key), filters, settings.DISCLOSURE)
 
 
 @st.cache_data(ttl="1h", max_entries=64, show_spinner=False)
 def city_overview(city_id: str, snapshot_key: str, date_from, date_to) -> query.CityOverview:
     return query.city_overview(
-        _open(str(CACHE_ROOT), city_id, snapshot_key), date_from, date_to, settings.DISCLOSURE
+        _open(str(cache_root()), city_id, snapshot_key), date_from, date_to, settings.DISCLOSURE
     )
 
 
 @st.cache_data(ttl="1h", max_entries=64, show_spinner=False)
 def records_page(city_id: str, snapshot_key: str, filters: query.Filters, limit: int):
-    return query.records(_open(str(CACHE_ROOT), city_id, snapshot_key), filters, limit=limit)
+    return query.records(_open(str(cache_root()), city_id, snapshot_key), filters, limit=limit)
 
 
 @st.cache_data(ttl="1h", max_entries=64, show_spinner=False)
 def filter_options(city_id: str, snapshot_key: str, kind: str) -> query.FilterOptions:
-    return query.filter_options(_open(str(CACHE_ROOT), city_id, snapshot_key), kind)
+    return query.filter_options(_open(str(cache_root()), city_id, snapshot_key), kind)

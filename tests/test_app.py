@@ -1,0 +1,151 @@
+"""The app on Demo City, through Streamlit's AppTest: pages, URL-bound filters, notices, and honest numbers."""
+
+import base64
+import json
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from store import snapshots
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
+KIND_PAGES = {
+    "crime_incident": "app_pages/crime.py",
+    "complaint": "app_pages/complaints.py",
+    "use_of_force": "app_pages/use_of_force.py",
+}
+SOURCE = {"crime_incident": "demo_crime", "complaint": "demo_complaints", "use_of_force": "demo_use_of_force"}
+CATEGORY = {
+    "crime_incident": "offense_category",
+    "complaint": "allegation_category",
+    "use_of_force": "force_type",
+}
+
+
+@pytest.fixture
+def app(demo_cache, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_CACHE", str(demo_cache))
+    return AppTest.from_file(APP, default_timeout=90)
+
+
+def _open(app, page=None, **params):
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    if page:
+        app.switch_page(page).run()
+    assert not app.exception, [e.message for e in app.exception]
+    return app
+
+
+def _chart(app, key):
+    for element in app.get("plotly_chart"):
+        if element.proto.id.endswith(f"-chart_{key}"):
+            return json.loads(element.proto.spec)["data"][0]
+    raise AssertionError(f"no chart {key}")
+
+
+def _numbers(values):
+    if isinstance(values, dict):  # plotly's binary array encoding
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return list(values)
+
+
+def _texts(app):
+    return [m.value for m in app.markdown] + [c.value for c in app.caption]
+
+
+@pytest.mark.parametrize("page", [None, *KIND_PAGES.values(), "app_pages/data.py", "app_pages/about.py"])
+def test_every_page_runs_and_names_its_sources(app, page):
+    """Each page renders on Demo City without an error, says it is synthetic and where data came from."""
+    _open(app, page)
+    texts = " ".join(_texts(app) + [i.value for i in app.info])
+    assert "synthetic" in texts
+    if page not in ("app_pages/about.py", "app_pages/data.py"):
+        assert "Sources" in texts and "Licence" in texts
+    if page in (KIND_PAGES["complaint"], KIND_PAGES["use_of_force"]):
+        assert "To protect the people in these records" in texts
+
+
+def test_url_parameters_restore_the_filters(app):
+    """A shared link reopens the same neighborhood, dates and force type, and the headline says so."""
+    _open(
+        app,
+        KIND_PAGES["use_of_force"],
+        hood=["Alder Park"],
+        **{"from": "2021-01-01", "to": "2022-06-30"},
+        force=["Electrical weapon"],
+    )
+    assert app.multiselect(key="hood").value == ["N01"]
+    assert app.date_input(key="from").value == date(2021, 1, 1)
+    assert app.multiselect(key="force").value == ["Electrical weapon"]
+    headline = app.markdown[0].value
+    assert "Alder Park" in headline and "Jan 2021 – Jun 2022" in headline and "Electrical weapon" in headline
+
+
+def test_bad_url_parameters_give_a_notice_not_an_error(app):
+    """Unknown neighborhoods and malformed dates in a link are dropped with a visible notice."""
+    _open(app, hood=["Atlantis", "Alder Park"], **{"from": "last tuesday"})
+    notices = " ".join(w.value for w in app.sidebar.warning)
+    assert "Atlantis" in notices and "last tuesday" in notices
+    assert app.multiselect(key="hood").value == ["N01"]
+
+
+def _expected(demo_cache, kind, date_from, date_to, hoods=(), categories=()):
+    snap = snapshots.current(demo_cache, SOURCE[kind])
+    df = pd.read_parquet(
+        snap.file("data.parquet"), columns=["occurred_date", "neighborhood_id", CATEGORY[kind]]
+    )
+    keep = (df["occurred_date"] >= date_from) & (df["occurred_date"] <= date_to)
+    if hoods:
+        keep &= df["neighborhood_id"].isin(hoods)
+    if categories:
+        keep &= df[CATEGORY[kind]].isin(categories)
+    return df[keep]
+
+
+@pytest.mark.parametrize(
+    ("kind", "params", "categories"),
+    [
+        ("crime_incident", {"from": "2019-01-01", "to": "2025-12-31"}, ()),
+        (
+            "crime_incident",
+            {
+                "from": "2023-07-01",
+                "to": "2024-06-30",
+                "hood": ["Alder Park", "Kestrel Point"],
+                "offense": ["violent", "drug"],
+            },
+            ("violent", "drug"),
+        ),
+        (
+            "use_of_force",
+            {"from": "2020-03-01", "to": "2021-02-28", "force": ["Physical force"]},
+            ("Physical force",),
+        ),
+        ("complaint", {"from": "2022-01-01", "to": "2023-12-31", "hood": ["Alder Park"]}, ()),
+    ],
+)
+def test_charted_numbers_equal_a_pandas_count_of_the_snapshot(app, demo_cache, kind, params, categories):
+    """The headline, the monthly line and the category bars match an independent count of the Parquet file."""
+    _open(app, KIND_PAGES[kind], **params)
+    hoods = tuple(app.multiselect(key="hood").value)  # the ids behind the names in the link
+    assert len(hoods) == len(params.get("hood", ()))
+    expected = _expected(
+        demo_cache,
+        kind,
+        date.fromisoformat(params["from"]),
+        date.fromisoformat(params["to"]),
+        hoods,
+        categories,
+    )
+    assert f"{len(expected):,} " in app.markdown[0].value
+    assert sum(_numbers(_chart(app, "trend")["y"])) == len(expected)
+    bars = _chart(app, "categories")
+    charted = dict(zip(bars["y"], _numbers(bars["x"]), strict=True))
+    counts = expected[CATEGORY[kind]].value_counts()
+    assert {k: v for k, v in charted.items() if v} == counts.to_dict()
