@@ -51,7 +51,7 @@ def _headline(aggs: query.PageAggregates, figures: query.KeyFigures, description
     sentence = f"**{description}: {shown} {totals.record_unit}**"
     if figures.change_vs_year_before_pct is not None:
         sentence += f", {widgets.format_change(figures.change_vs_year_before_pct, 'a year before')}"
-    st.markdown(sentence + ".")
+    st.container(key="headline").markdown(sentence + ".")
     cols = st.columns(3)
     cols[0].metric(totals.record_unit.capitalize(), shown)
     if totals.units is not None:
