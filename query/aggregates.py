@@ -6,7 +6,7 @@ A chart, its table and its CSV all come from the same `PageAggregates`, so they 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
@@ -26,6 +26,7 @@ from query.filters import (
 )
 from store.schema import KINDS, RACE_POPULATION_COLUMNS, VOCABULARIES, schema_for
 
+PARTIAL_SLACK_DAYS = 3
 UNSTABLE_RATE_BELOW = 20  # counts under this give rates too noisy to rank or compare
 
 
@@ -249,9 +250,11 @@ def key_figures(city: CityData, filters: Filters, policy: DisclosurePolicy = DEF
     hidden = policy if filters.has_person_filter else NO_SUPPRESSION
     shown = {key: suppress_count(n, hidden) for key, n in counts.items()}
     now, previous, year_before = (shown.get(k) for k in ("now", "previous", "year_before"))
+    # A few quiet days at either end are not missing data; a window that runs well past it is.
+    slack = timedelta(days=PARTIAL_SLACK_DAYS)
     is_partial = coverage is not None and (
-        (filters.date_from is not None and filters.date_from < coverage[0])
-        or (filters.date_to is not None and filters.date_to > coverage[1])
+        (filters.date_from is not None and filters.date_from < coverage[0] - slack)
+        or (filters.date_to is not None and filters.date_to > coverage[1] + slack)
     )
     return KeyFigures(
         kind=filters.kind,

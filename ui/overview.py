@@ -82,7 +82,7 @@ def _kind_card(city: CityData, selection: Selection, view: query.KindOverview) -
         PAGE_FOR_KIND[view.kind],
         label=f"More on {view.title.lower()}",
         icon=":material/arrow_forward:",
-        query_params=dict(st.query_params.to_dict()),
+        query_params={key: st.query_params.get_all(key) for key in st.query_params},
     )
 
 
