@@ -196,12 +196,12 @@ def finalize(pulled: Path, base: Path | None, out: Path, schema: pa.Schema) -> d
         config={"threads": 2, "memory_limit": "1GB", "temp_directory": str(out.parent / "tmp")}
     )
     try:
-        new = f"read_parquet('{pulled}')"
+        new = f"read_parquet({_sql_path(pulled)})"
         rows = new
         if base is not None:
             # The pull holds every row changed since the watermark; they replace their old versions.
             rows = (
-                f"(SELECT * FROM read_parquet('{base}') WHERE record_id NOT IN (SELECT record_id FROM {new}) "
+                f"(SELECT * FROM read_parquet({_sql_path(base)}) WHERE record_id NOT IN (SELECT record_id FROM {new}) "
                 f"UNION ALL BY NAME SELECT * FROM {new})"
             )
         query = f"SELECT * FROM {rows} ORDER BY neighborhood_id NULLS LAST, occurred_at"
@@ -220,14 +220,14 @@ def _measure(con, out: Path, base: Path | None, tz: str) -> dict:
 
     rows, duplicates, oldest, newest = one_row(
         f"SELECT count(*), count(*) - count(DISTINCT record_id), epoch_us(min(occurred_at)), epoch_us(max(occurred_at)) "
-        f"FROM read_parquet('{out}')"
+        f"FROM read_parquet({_sql_path(out)})"
     )
     new_rows, removed_rows = rows, 0
     if base is not None:
         new_rows, removed_rows = one_row(
-            f"SELECT (SELECT count(*) FROM read_parquet('{out}') WHERE record_id NOT IN "
-            f"(SELECT record_id FROM read_parquet('{base}'))), (SELECT count(*) FROM read_parquet('{base}') "
-            f"WHERE record_id NOT IN (SELECT record_id FROM read_parquet('{out}')))"
+            f"SELECT (SELECT count(*) FROM read_parquet({_sql_path(out)}) WHERE record_id NOT IN "
+            f"(SELECT record_id FROM read_parquet({_sql_path(base)}))), (SELECT count(*) FROM read_parquet({_sql_path(base)}) "
+            f"WHERE record_id NOT IN (SELECT record_id FROM read_parquet({_sql_path(out)})))"
         )
     return {
         "rows": rows,
@@ -237,6 +237,11 @@ def _measure(con, out: Path, base: Path | None, tz: str) -> dict:
         "new_rows": new_rows,
         "removed_rows": removed_rows,
     }
+
+
+def _sql_path(path: Path) -> str:
+    """A file path as a SQL string literal (paths are ours, but a quote in a folder name must not break SQL)."""
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _instant(epoch_us: int | None, tz: str) -> datetime | None:

@@ -60,7 +60,7 @@ def _source_card(city: CityData, selection: Selection, source: query.SourceProve
         pd.DataFrame({"": list(facts), "Value": list(facts.values())}), hide_index=True, width="stretch"
     )
     filters = selection.filters(source.kind)
-    described = filters.describe(city.neighborhood_names)
+    described = widgets.md_escape(filters.describe(city.neighborhood_names))
     refusal = query.export_refusal(city, filters, settings.EXPORTS)
     if refusal:
         st.info(refusal)

@@ -33,7 +33,7 @@ def render(kind: str) -> None:
     filters = selection.filters(kind)
     aggs = session.page_aggregates(city.city_id, city.snapshot_key, filters)
     figures = session.key_figures(city.city_id, city.snapshot_key, filters)
-    description = filters.describe(city.neighborhood_names)
+    description = widgets.md_escape(filters.describe(city.neighborhood_names))
     _headline(aggs, figures, description)
     for note in aggs.notes:
         st.caption(note)
@@ -120,7 +120,7 @@ def _map_and_ranking(city: CityData, filters: query.Filters, is_rate: bool, desc
             widgets.chart_with_table(
                 charts.choropleth(city.boundaries, mapped, value=value, value_label=value_label),
                 table,
-                f"{whole.describe(city.neighborhood_names)}: {value_label} by {label.lower()}. "
+                f"{widgets.md_escape(whole.describe(city.neighborhood_names))}: {value_label} by {label.lower()}. "
                 f"Click a {label.lower()} to filter every page to it.",
                 key="map",
                 on_select=_on_map_click,

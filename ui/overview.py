@@ -60,7 +60,7 @@ def _kind_card(city: CityData, selection: Selection, view: query.KindOverview) -
         key=f"overview_trend_{view.kind}",
     )
     st.caption(
-        f"{filters.describe(city.neighborhood_names)}: {totals.record_unit} per month. "
+        f"{widgets.md_escape(filters.describe(city.neighborhood_names))}: {totals.record_unit} per month. "
         f"{widgets.format_change(figures.change_vs_previous_pct, 'the period before').capitalize()}."
     )
     top = view.top_neighborhoods

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -12,6 +13,13 @@ import streamlit as st
 import query
 from query.db import CityData
 from ui import charts
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$])")
+
+
+def md_escape(text: str) -> str:
+    """Data-derived text made inert in Markdown: no links, images, emphasis or math from a feed's values."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 def synthetic_notice(city: CityData) -> None:
