@@ -149,3 +149,13 @@ def test_charted_numbers_equal_a_pandas_count_of_the_snapshot(app, demo_cache, k
     charted = dict(zip(bars["y"], _numbers(bars["x"]), strict=True))
     counts = expected[CATEGORY[kind]].value_counts()
     assert {k: v for k, v in charted.items() if v} == counts.to_dict()
+
+
+def test_records_table_shows_public_columns_once_asked_for(app):
+    """The records appear behind a toggle, without coordinates, and never more than the preview size."""
+    _open(app, KIND_PAGES["use_of_force"])
+    assert not app.dataframe or all("record_id" not in d.value.columns for d in app.dataframe)
+    app.toggle(key="show_records").set_value(True).run()
+    table = next(d.value for d in app.dataframe if "record_id" in d.value.columns)
+    assert 0 < len(table) <= 500
+    assert "lat" not in table.columns and "lon" not in table.columns

@@ -186,13 +186,15 @@ def _demographics(city: CityData, aggs: query.PageAggregates, description: str) 
 
 def _records(city: CityData, filters: query.Filters, aggs: query.PageAggregates) -> None:
     st.subheader("The records")
-    rows = session.records_page(city.city_id, city.snapshot_key, filters, settings.TABLE_PREVIEW_ROWS)
-    total = aggs.totals.records
-    st.caption(
-        f"Public columns only, newest first. Showing {len(rows):,} of "
-        f"{'the matching' if total is None else f'{total:,}'} {aggs.totals.record_unit}."
-    )
-    st.dataframe(rows, hide_index=True, width="stretch", height=320)
+    # Listing rows costs more than every chart together on a large feed, so it waits to be asked for.
+    if st.toggle("Show the matching records", key="show_records"):
+        rows = session.records_page(city.city_id, city.snapshot_key, filters, settings.TABLE_PREVIEW_ROWS)
+        total = aggs.totals.records
+        st.caption(
+            f"Public columns only, newest first. Showing {len(rows):,} of "
+            f"{'the matching' if total is None else f'{total:,}'} {aggs.totals.record_unit}."
+        )
+        st.dataframe(rows, hide_index=True, width="stretch", height=320)
     refusal = query.export_refusal(city, filters, settings.EXPORTS)
     if refusal:
         st.info(refusal)
