@@ -194,7 +194,10 @@ def _keyword(key: str, keywords: Mapping[str, list]) -> str | None:
 
 
 def _lookup(ids: pa.Array, names: Mapping[str, str]) -> pa.Array:
-    return pa.array([names.get(i) if i is not None else None for i in ids.to_pylist()], pa.string())
+    """Names for ids, looked up once per distinct id rather than once per row."""
+    encoded = pc.dictionary_encode(ids)
+    distinct = pa.array([names.get(i) for i in encoded.dictionary.to_pylist()], pa.string())
+    return pc.take(distinct, encoded.indices)
 
 
 def _counts(values: pa.Array) -> dict[str, int]:
