@@ -6,6 +6,8 @@ built on first start through the real pipeline; visitors never trigger calls to 
 
 from __future__ import annotations
 
+import gc
+
 import streamlit as st
 
 from loaders.bootstrap import ensure_demo
@@ -21,7 +23,20 @@ def _demo_ready(root: str) -> bool:
     return True
 
 
+@st.cache_resource
+def _freeze_startup_objects() -> bool:
+    """Move the objects made by imports and start-up out of the collector's way, once per process.
+
+    Streamlit runs a full garbage collection after every page view; without this it walks the
+    hundred thousand objects the libraries created at import, every time.
+    """
+    gc.collect()
+    gc.freeze()
+    return True
+
+
 _demo_ready(str(session.cache_root()))
+_freeze_startup_objects()
 
 PAGES = {
     "Explore": [

@@ -13,6 +13,7 @@ from query.aggregates import (
     Totals,
     city_overview,
     key_figures,
+    neighborhood_counts,
     page_aggregates,
 )
 from query.db import CityData, current_snapshot_key, open_city
@@ -97,6 +98,7 @@ __all__ = [
     "freshness",
     "key_figures",
     "latest_months",
+    "neighborhood_counts",
     "notes_text",
     "open_city",
     "page_aggregates",

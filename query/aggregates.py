@@ -75,20 +75,30 @@ def page_aggregates(
         "finding", raw.get("finding"), _findings(kind, chosen), NOT_RECORDED, total, cell_policy
     )
     by_neighborhood = _by_neighborhood(city, filters, raw.get("neighborhood_id"), cell_policy)
-    races, sexes = _options(VOCABULARIES["race"], chosen.races), _options(VOCABULARIES["sex"], chosen.sexes)
-    by_race = _labelled("group", raw.get("race"), races, UNKNOWN, total, policy)
-    by_race.insert(3, "population_share", _population_shares(city, filters, by_race["group"]))
-    by_sex = _labelled("group", raw.get("sex"), sexes, UNKNOWN, total, policy)
-    ages = _options(AGE_BANDS, chosen.age_bands)
-    by_age = _labelled("group", _age_bands(raw.get("age")), ages, UNKNOWN, total, policy)
-    if not filters.has_person_columns:
-        by_race, by_sex, by_age = by_race.iloc[0:0], by_sex.iloc[0:0], by_age.iloc[0:0]
+    if filters.has_person_columns:
+        by_race, by_sex, by_age = _people(city, filters, raw, total, policy)
+    else:  # kinds that describe no person get empty, typed frames (and skip the work)
+        by_race = _labelled("group", None, None, UNKNOWN, total, policy)
+        by_race.insert(3, "population_share", pd.Series(dtype="float64"))
+        by_sex = by_age = _labelled("group", None, None, UNKNOWN, total, policy)
     unit_count = int(units["n"].iloc[0]) if units is not None and len(units) else None
     totals = _totals(kind, total, unit_count, cell_policy)
     notes = (*filters.ignored, policy.note()) if filters.has_person_columns else filters.ignored
     return PageAggregates(
         filters, trend, by_category, by_finding, by_neighborhood, by_race, by_sex, by_age, totals, notes
     )
+
+
+def _people(city: CityData, filters: Filters, raw: dict, total: int, policy: DisclosurePolicy):
+    """The race, sex and age-band breakdowns, each always under the disclosure policy."""
+    chosen = filters.effective()
+    races, sexes = _options(VOCABULARIES["race"], chosen.races), _options(VOCABULARIES["sex"], chosen.sexes)
+    by_race = _labelled("group", raw.get("race"), races, UNKNOWN, total, policy)
+    by_race.insert(3, "population_share", _population_shares(city, filters, by_race["group"]))
+    by_sex = _labelled("group", raw.get("sex"), sexes, UNKNOWN, total, policy)
+    ages = _options(AGE_BANDS, chosen.age_bands)
+    by_age = _labelled("group", _age_bands(raw.get("age")), ages, UNKNOWN, total, policy)
+    return by_race, by_sex, by_age
 
 
 def _totals(kind: str, records: int, units: int | None, policy: DisclosurePolicy) -> Totals:
@@ -206,6 +216,23 @@ def _by_neighborhood(
     df = suppress(df, policy, derived_columns=["rate_per_1000"])
     df.insert(5, "is_rate_unstable", (df["count"].fillna(0) < UNSTABLE_RATE_BELOW).to_numpy(dtype=bool))
     return df
+
+
+def neighborhood_counts(
+    city: CityData, filters: Filters, policy: DisclosurePolicy = DEFAULT_POLICY
+) -> pd.DataFrame:
+    """Only the by-neighborhood table of `page_aggregates` (same columns, same rules), for the map.
+
+    One small GROUP BY instead of every breakdown, so a page can map the whole city beside a
+    narrower selection cheaply.
+    """
+    src = plan.source(city, filters)
+    found = city.query(
+        f"SELECT neighborhood_id AS value, {src.count_sql} AS n FROM ({src.sql}) AS src GROUP BY neighborhood_id",
+        src.params,
+    )
+    cell_policy = policy if filters.has_person_filter else NO_SUPPRESSION
+    return _by_neighborhood(city, filters, found, cell_policy)
 
 
 def _population_shares(city: CityData, filters: Filters, groups: pd.Series) -> list[float | None]:

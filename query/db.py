@@ -30,7 +30,7 @@ from store.snapshots import POINTER_NAME, Snapshot, SnapshotError, current, data
 DATA_FILE = "data.parquet"
 NEIGHBORHOODS_FILE = "neighborhoods.parquet"
 BOUNDARIES_FILE = "boundaries.geojson"
-DUCKDB_THREADS = 2
+DUCKDB_THREADS = 1
 _PANDAS_TYPES = {
     pa.int8(): pd.Int8Dtype(),
     pa.int16(): pd.Int16Dtype(),

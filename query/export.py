@@ -263,10 +263,12 @@ def string_columns(kind: str) -> list[str]:
     return [c.name for c in schema.columns if c.is_public and pa.types.is_string(c.arrow_type)]
 
 
-def export_refusal(city: CityData, filters: Filters, policy: ExportPolicy) -> str | None:
+def export_refusal(
+    city: CityData, filters: Filters, policy: ExportPolicy, *, matching: int | None = None
+) -> str | None:
     """Why a row-level download would be refused (with what to do instead), or None if it is allowed.
 
-    Counts the matching records; reads none of them.
+    Counts the matching records unless the caller already knows how many (`matching`); reads none.
     """
     kind = filters.kind
     if not policy.is_row_level_enabled.get(kind, False):
@@ -275,7 +277,8 @@ def export_refusal(city: CityData, filters: Filters, policy: ExportPolicy) -> st
             "Download the summary tables instead, or get the full dataset from the source's own page "
             "(linked under Sources)."
         )
-    matching = count_records(city, filters)
+    if matching is None:
+        matching = count_records(city, filters)
     if matching > policy.max_rows:
         return (
             f"{matching:,} records match, more than the {policy.max_rows:,} a download may hold. "

@@ -15,6 +15,7 @@ from query import (
     current_snapshot_key,
     filter_options,
     key_figures,
+    neighborhood_counts,
     open_city,
     page_aggregates,
     records,
@@ -121,6 +122,12 @@ def test_page_aggregates_equal_an_independent_pandas_count(root, city, f):
         assert page.totals.units == want["units"]
     if "finding" in want:
         assert nonzero(page.by_finding, "finding") == want["finding"]
+
+
+@pytest.mark.parametrize("f", CASES, ids=lambda f: f.describe(NAMES))
+def test_the_map_table_equals_the_page_table(city, f):
+    """neighborhood_counts gives exactly the by-neighborhood table of page_aggregates, suppression included."""
+    pd.testing.assert_frame_equal(neighborhood_counts(city, f), page_aggregates(city, f).by_neighborhood)
 
 
 def test_crime_reads_every_source_of_the_kind(city):

@@ -13,11 +13,14 @@ from collections.abc import Iterable
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 # Okabe & Ito's palette, distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 SEQUENTIAL = "Cividis"  # perceptually uniform and readable with colour-vision deficiencies
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13}
+# Streamlit serialises every figure with plotly.io.to_json; orjson does that several times faster.
+pio.json.config.default_engine = "orjson"
 CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"], "responsive": True}
 
 
@@ -25,34 +28,40 @@ def escape(values: Iterable) -> list[str]:
     return [html.escape(str(v)) if v is not None else "" for v in values]
 
 
-def _layout(fig: go.Figure, *, height: int = 320, y_title: str = "", x_title: str = "") -> go.Figure:
-    fig.update_layout(
-        height=height,
-        margin={"l": 8, "r": 8, "t": 8, "b": 8},
-        font=FONT,
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        showlegend=False,
-        hoverlabel={"font": FONT},
-    )
-    fig.update_xaxes(title_text=html.escape(x_title), gridcolor="#eee", automargin=True)
-    fig.update_yaxes(title_text=html.escape(y_title), gridcolor="#eee", rangemode="tozero", automargin=True)
-    return fig
+def _layout(*, height: int = 320, y_title: str = "", x_title: str = "", **extra) -> dict:
+    """One layout dict, so plotly validates the figure once (property-by-property updates cost ~2 ms each)."""
+    axis = {"gridcolor": "#eee", "automargin": True}
+    return {
+        "height": height,
+        "margin": {"l": 8, "r": 8, "t": 8, "b": 8},
+        "font": FONT,
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "showlegend": False,
+        "hoverlabel": {"font": FONT},
+        "xaxis": {**axis, "title": {"text": html.escape(x_title)}, **extra.pop("xaxis", {})},
+        "yaxis": {
+            **axis,
+            "title": {"text": html.escape(y_title)},
+            "rangemode": "tozero",
+            **extra.pop("yaxis", {}),
+        },
+        **extra,
+    }
 
 
 def trend(df: pd.DataFrame, unit: str, *, x: str = "month", y: str = "count") -> go.Figure:
     """Monthly counts as a line."""
-    fig = go.Figure(
-        go.Scatter(
-            x=df[x],
-            y=df[y],
-            mode="lines+markers",
-            line={"color": PALETTE[0], "width": 2},
-            marker={"size": 4},
-            hovertemplate=f"%{{x|%b %Y}}: %{{y:,}} {html.escape(unit)}<extra></extra>",
-        )
-    )
-    return _layout(fig, y_title=unit)
+    line = {
+        "type": "scatter",
+        "x": df[x],
+        "y": df[y],
+        "mode": "lines+markers",
+        "line": {"color": PALETTE[0], "width": 2},
+        "marker": {"size": 4},
+        "hovertemplate": f"%{{x|%b %Y}}: %{{y:,}} {html.escape(unit)}<extra></extra>",
+    }
+    return go.Figure(data=[line], layout=_layout(y_title=unit))
 
 
 def ranked_bars(
@@ -67,45 +76,48 @@ def ranked_bars(
     """Horizontal bars, largest on top; `text` names a column of display labels (e.g. "<5")."""
     data = df.sort_values(value, ascending=True, na_position="first")
     shown = data[text] if text else data[value].map(lambda v: f"{v:,.0f}" if pd.notna(v) else "")
-    fig = go.Figure(
-        go.Bar(
-            x=data[value].fillna(0),
-            y=escape(data[label]),
-            orientation="h",
-            marker_color=PALETTE[0],
-            text=escape(shown),
-            textposition="outside",
-            cliponaxis=False,
-            customdata=escape(shown),
-            hovertemplate=f"%{{y}}: %{{customdata}} {html.escape(unit)}<extra></extra>",
-        )
-    )
-    fig = _layout(fig, height=height or max(220, 26 * len(data) + 40), x_title=unit)
+    bar = {
+        "type": "bar",
+        "x": data[value].fillna(0),
+        "y": escape(data[label]),
+        "orientation": "h",
+        "marker": {"color": PALETTE[0]},
+        "text": escape(shown),
+        "textposition": "outside",
+        "cliponaxis": False,
+        "customdata": escape(shown),
+        "hovertemplate": f"%{{y}}: %{{customdata}} {html.escape(unit)}<extra></extra>",
+    }
     top = data[value].max()
-    if pd.notna(top) and top > 0:  # room on the right for the value labels
-        fig.update_xaxes(range=[0, top * 1.22])
-    return fig
+    room = {"range": [0, top * 1.22]} if pd.notna(top) and top > 0 else {}  # space for the value labels
+    layout = _layout(height=height or max(220, 26 * len(data) + 40), x_title=unit, xaxis=room)
+    return go.Figure(data=[bar], layout=layout)
 
 
 def compare_shares(
     df: pd.DataFrame, *, label: str, first: str, second: str, names: tuple[str, str]
 ) -> go.Figure:
     """Two shares per group side by side (e.g. share of subjects vs share of residents)."""
-    fig = go.Figure()
-    for column, name, colour in ((first, names[0], PALETTE[0]), (second, names[1], PALETTE[1])):
-        if column not in df:
-            continue
-        fig.add_bar(
-            x=escape(df[label]),
-            y=df[column],
-            name=html.escape(name),
-            marker_color=colour,
-            hovertemplate="%{x}: %{y:.1%}<extra>" + html.escape(name) + "</extra>",
-        )
-    fig = _layout(fig, y_title="share")
-    fig.update_layout(barmode="group", showlegend=True, legend={"orientation": "h", "y": -0.25})
-    fig.update_yaxes(tickformat=".0%")
-    return fig
+    bars = [
+        {
+            "type": "bar",
+            "x": escape(df[label]),
+            "y": df[column],
+            "name": html.escape(name),
+            "marker": {"color": colour},
+            "hovertemplate": "%{x}: %{y:.1%}<extra>" + html.escape(name) + "</extra>",
+        }
+        for column, name, colour in ((first, names[0], PALETTE[0]), (second, names[1], PALETTE[1]))
+        if column in df
+    ]
+    layout = _layout(
+        y_title="share",
+        yaxis={"tickformat": ".0%"},
+        barmode="group",
+        showlegend=True,
+        legend={"orientation": "h", "y": -0.25},
+    )
+    return go.Figure(data=bars, layout=layout)
 
 
 def choropleth(
@@ -114,28 +126,25 @@ def choropleth(
     """Neighborhood map with no basemap tiles (white background), so it works offline."""
     lon, lat, zoom = _view(geojson)
     shown = df[value]
-    fig = go.Figure(
-        go.Choroplethmap(
-            geojson=geojson,
-            locations=df["neighborhood_id"],
-            featureidkey="properties.neighborhood_id",
-            z=shown.fillna(0),
-            colorscale=SEQUENTIAL,
-            marker={"line": {"width": 0.8, "color": "#555"}, "opacity": 0.85},
-            customdata=list(zip(escape(df["neighborhood_name"]), escape(df.get("display", shown)))),
-            hovertemplate="%{customdata[0]}: %{customdata[1]} "
-            + html.escape(value_label)
-            + "<extra></extra>",
-            colorbar={"title": {"text": html.escape(value_label), "side": "right"}, "thickness": 12},
-        )
-    )
-    fig.update_layout(
-        map={"style": "white-bg", "center": {"lon": lon, "lat": lat}, "zoom": zoom},
-        height=height,
-        margin={"l": 0, "r": 0, "t": 0, "b": 0},
-        font=FONT,
-    )
-    return fig
+    area = {
+        "type": "choroplethmap",
+        "geojson": geojson,
+        "locations": df["neighborhood_id"],
+        "featureidkey": "properties.neighborhood_id",
+        "z": shown.fillna(0),
+        "colorscale": SEQUENTIAL,
+        "marker": {"line": {"width": 0.8, "color": "#555"}, "opacity": 0.85},
+        "customdata": list(zip(escape(df["neighborhood_name"]), escape(df.get("display", shown)))),
+        "hovertemplate": "%{customdata[0]}: %{customdata[1]} " + html.escape(value_label) + "<extra></extra>",
+        "colorbar": {"title": {"text": html.escape(value_label), "side": "right"}, "thickness": 12},
+    }
+    layout = {
+        "map": {"style": "white-bg", "center": {"lon": lon, "lat": lat}, "zoom": zoom},
+        "height": height,
+        "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
+        "font": FONT,
+    }
+    return go.Figure(data=[area], layout=layout)
 
 
 def _view(geojson: dict) -> tuple[float, float, float]:

@@ -38,7 +38,7 @@ def render(kind: str) -> None:
     for note in aggs.notes:
         st.caption(note)
     _trend_and_categories(city, aggs, description)
-    _map_and_ranking(city, filters, selection.is_rate, description)
+    _map_and_ranking(city, filters, aggs, selection.is_rate)
     if filters.has_person_columns:
         _demographics(city, aggs, description)
     _records(city, filters, aggs)
@@ -103,10 +103,15 @@ def _trend_and_categories(city: CityData, aggs: query.PageAggregates, descriptio
         )
 
 
-def _map_and_ranking(city: CityData, filters: query.Filters, is_rate: bool, description: str) -> None:
+def _map_and_ranking(
+    city: CityData, filters: query.Filters, aggs: query.PageAggregates, is_rate: bool
+) -> None:
     label = city.index.neighborhood_label
     whole = replace(filters, neighborhood_ids=())  # the map shows every neighborhood, to click between
-    table = session.page_aggregates(city.city_id, city.snapshot_key, whole).by_neighborhood
+    if filters.neighborhood_ids:
+        table = session.neighborhood_counts(city.city_id, city.snapshot_key, whole)
+    else:
+        table = aggs.by_neighborhood
     unit = schema_for(filters.kind).unit_plural
     value, value_label = ("rate_per_1000", f"{unit} per 1,000 residents") if is_rate else ("count", unit)
     mapped = table[table["neighborhood_id"].notna()].rename(columns={"name": "neighborhood_name"})
@@ -195,7 +200,7 @@ def _records(city: CityData, filters: query.Filters, aggs: query.PageAggregates)
             f"{'the matching' if total is None else f'{total:,}'} {aggs.totals.record_unit}."
         )
         st.dataframe(rows, hide_index=True, width="stretch", height=320)
-    refusal = query.export_refusal(city, filters, settings.EXPORTS)
+    refusal = query.export_refusal(city, filters, settings.EXPORTS, matching=aggs.totals.records)
     if refusal:
         st.info(refusal)
         return

@@ -58,6 +58,13 @@ def page_aggregates(city_id: str, snapshot_key: str, filters: query.Filters) -> 
 
 
 @st.cache_data(ttl="1h", max_entries=512, show_spinner=False)
+def neighborhood_counts(city_id: str, snapshot_key: str, filters: query.Filters):
+    return query.neighborhood_counts(
+        _open(str(cache_root()), city_id, snapshot_key), filters, settings.DISCLOSURE
+    )
+
+
+@st.cache_data(ttl="1h", max_entries=512, show_spinner=False)
 def key_figures(city_id: str, snapshot_key: str, filters: query.Filters) -> query.KeyFigures:
     return query.key_figures(_open(str(cache_root()), city_id, snapshot_key), filters, settings.DISCLOSURE)
 
