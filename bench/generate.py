@@ -136,7 +136,7 @@ def _chunks(city: City, index: NeighborhoodIndex, kind: str, rows: int, rng: np.
     trend = dict(zip(demo.ids, demo.trend))
     district = dict(zip(demo.ids, demo.precincts))
     ids = sorted(str(i) for i in index.ids)
-    unassigned = int(round(rows * UNASSIGNED_SHARE))
+    unassigned = round(rows * UNASSIGNED_SHARE)
     shares = np.array([weight[i] for i in ids]) / sum(weight[i] for i in ids)
     counts = rng.multinomial(rows - unassigned, shares)
     first_number = 1

@@ -61,6 +61,10 @@ def guess_format(values: pa.Array) -> str:
 
 
 def _parse_iso(values: pa.Array, tz: str) -> pa.Array:
+    try:  # the common case, every value a floating local time, in one vectorised cast
+        return _assume_local(pc.cast(values, pa.timestamp("us")), tz)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass  # some values carry a zone or do not parse: sort them out one kind at a time
     is_zoned = pc.fill_null(pc.match_substring_regex(values, _ISO_ZONED), False)
     is_local = pc.fill_null(pc.match_substring_regex(values, _ISO_LOCAL), False)
     local_text = pc.if_else(is_local, values, pa.scalar(None, pa.string()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import orjson
@@ -11,9 +12,24 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
+# Points are first looked up in a grid laid over the boundaries; only points in cells that a boundary
+# crosses go through exact point-in-polygon. 256 x 256 cells keep that share to a few percent.
+GRID_CELLS = 256
+AMBIGUOUS = -2
+OUTSIDE = -1
+
 # Boundaries are simplified for the map to about 15 m: enough for a neighborhood choropleth,
 # and it keeps the payload a phone downloads small.
 MAP_SIMPLIFY_DEGREES = 0.00015
+
+
+@dataclass(frozen=True)
+class _Grid:
+    x0: float
+    y0: float
+    dx: float
+    dy: float
+    owner: np.ndarray  # (row, column) -> polygon index, OUTSIDE or AMBIGUOUS
 
 
 @dataclass(frozen=True)
@@ -45,17 +61,58 @@ class NeighborhoodIndex:
 
     def assign_points(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Neighborhood id per point (None where the point lies in none or is missing)."""
-        result = np.full(len(lon), None, dtype=object)
+        return np.append(self.ids, None)[self.owners(lon, lat)]  # OUTSIDE (-1) takes the None
+
+    def owners(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Polygon index per point (OUTSIDE where the point lies in none or is missing)."""
+        owner = np.full(len(lon), OUTSIDE, dtype=np.int64)
         has_point = ~(np.isnan(lon) | np.isnan(lat))
-        idx = np.flatnonzero(has_point)
-        if len(idx) == 0:
-            return result
-        points = shapely.points(lon[idx], lat[idx])
-        point_i, poly_i = self.tree.query(points, predicate="intersects")
+        grid = self._grid
+        ix = np.floor((lon - grid.x0) / grid.dx)
+        iy = np.floor((lat - grid.y0) / grid.dy)
+        inside = has_point & (ix >= 0) & (ix < GRID_CELLS) & (iy >= 0) & (iy < GRID_CELLS)
+        cells = grid.owner[iy[inside].astype(np.int64), ix[inside].astype(np.int64)]
+        owner[inside] = cells
+        exact = np.flatnonzero(owner == AMBIGUOUS)
+        owner[exact] = self._exact(lon[exact], lat[exact])
+        return owner
+
+    def _exact(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Polygon index per point by exact point-in-polygon (OUTSIDE where none)."""
+        owner = np.full(len(lon), OUTSIDE, dtype=np.int64)
+        if len(lon) == 0:
+            return owner
+        point_i, poly_i = self.tree.query(shapely.points(lon, lat), predicate="intersects")
         # A point on a shared edge matches two polygons; keep the first so each record counts once.
         first = np.unique(point_i, return_index=True)[1]
-        result[idx[point_i[first]]] = self.ids[poly_i[first]]
-        return result
+        owner[point_i[first]] = poly_i[first]
+        return owner
+
+    @cached_property
+    def _grid(self) -> _Grid:
+        """Which polygon owns each grid cell wholly, or AMBIGUOUS where a boundary may cross it.
+
+        A cell is owned when its four corners fall in the same polygon and no polygon vertex lies
+        inside it: a straight edge that crossed the cell would put two corners on different sides.
+        """
+        x0, y0, x1, y1 = shapely.total_bounds(self.polygons)
+        pad = 1e-9 * max(1.0, x1 - x0, y1 - y0)  # so points on the outer edge still fall in the grid
+        x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+        dx, dy = (x1 - x0) / GRID_CELLS, (y1 - y0) / GRID_CELLS
+        xs, ys = np.meshgrid(x0 + dx * np.arange(GRID_CELLS + 1), y0 + dy * np.arange(GRID_CELLS + 1))
+        corners = self._exact(xs.ravel(), ys.ravel()).reshape(xs.shape)
+        owner = corners[:-1, :-1].copy()
+        same = (owner == corners[1:, :-1]) & (owner == corners[:-1, 1:]) & (owner == corners[1:, 1:])
+        owner[~same] = AMBIGUOUS
+        vertices = shapely.get_coordinates(self.polygons)
+        vx = np.floor((vertices[:, 0] - x0) / dx).astype(np.int64)
+        vy = np.floor((vertices[:, 1] - y0) / dy).astype(np.int64)
+        for shift_y in (-1, 0, 1):  # the neighbours too, for vertices that sit on a grid line
+            for shift_x in (-1, 0, 1):
+                owner[np.clip(vy + shift_y, 0, GRID_CELLS - 1), np.clip(vx + shift_x, 0, GRID_CELLS - 1)] = (
+                    AMBIGUOUS
+                )
+        return _Grid(x0, y0, dx, dy, owner)
 
     def map_geojson(self) -> bytes:
         """Simplified boundaries with only id and name properties, for the choropleth."""
@@ -72,6 +129,9 @@ class NeighborhoodIndex:
         return orjson.dumps({"type": "FeatureCollection", "features": features})
 
 
+METHODS = pa.array(["point", "source_field", "unassigned"])
+
+
 def assign_neighborhoods(
     index: NeighborhoodIndex,
     lon: pa.Array,
@@ -80,23 +140,27 @@ def assign_neighborhoods(
     crosswalk: Mapping[str, str],
 ) -> tuple[pa.Array, pa.Array]:
     """(neighborhood_id, geo_method) per row: by point when it falls inside, else by district field."""
-    by_point = index.assign_points(_floats(lon), _floats(lat))
-    methods = np.where(by_point != None, "point", "unassigned").astype(object)  # noqa: E711
+    owner = index.owners(_floats(lon), _floats(lat))
+    method = np.where(owner >= 0, 0, 2)
     if district is not None:
-        by_field = _crosswalk(district, crosswalk, set(index.ids))
-        use_field = (by_point == None) & (by_field != None)  # noqa: E711
-        by_point = np.where(use_field, by_field, by_point)
-        methods[use_field] = "source_field"
-    return pa.array(by_point, pa.string()), pa.array(methods, pa.string())
+        by_field = _crosswalk(district, crosswalk, index)
+        use_field = (owner < 0) & (by_field >= 0)
+        owner = np.where(use_field, by_field, owner)
+        method[use_field] = 1
+    ids = pa.array(index.ids.tolist(), pa.string())
+    hood = pc.take(ids, pa.array(owner, pa.int64(), mask=owner < 0))
+    return hood, pc.take(METHODS, pa.array(method))
 
 
-def _crosswalk(district: pa.Array, crosswalk: Mapping[str, str], known: set[str]) -> np.ndarray:
+def _crosswalk(district: pa.Array, crosswalk: Mapping[str, str], index: NeighborhoodIndex) -> np.ndarray:
+    """Polygon index per row from its district code (OUTSIDE where the code maps to no neighborhood)."""
+    position = {nid: i for i, nid in enumerate(index.ids)}
     encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(pc.cast(district, pa.string())))
     encoded = encoded.combine_chunks() if isinstance(encoded, pa.ChunkedArray) else encoded
-    lookup = [crosswalk.get(v, v if v in known else None) for v in encoded.dictionary.to_pylist()]
-    lookup.append(None)
+    lookup = [position.get(crosswalk.get(v, v), OUTSIDE) for v in encoded.dictionary.to_pylist()]
+    lookup.append(OUTSIDE)
     codes = pc.fill_null(encoded.indices, len(lookup) - 1).to_numpy(zero_copy_only=False)
-    return np.array(lookup, dtype=object)[codes]
+    return np.array(lookup, dtype=np.int64)[codes]
 
 
 def _floats(values: pa.Array | None) -> np.ndarray:

@@ -215,12 +215,25 @@ def _coordinate(values: pa.Array | None, limit: float, n: int) -> pa.Array:
     if values is None:
         return pa.nulls(n, pa.float64())
     if not pa.types.is_floating(values.type):
-        text = pc.utf8_trim_whitespace(pc.cast(values, pa.string()))
-        ok = pc.match_substring_regex(text, r"^-?\d+(\.\d+)?$")
-        values = pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.float64())
+        try:  # the common case: every value a plain number or empty
+            values = pc.cast(_blank_to_null(values), pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            values = _numbers_only(values)
     # Unknown locations are often published as 0,0; they are missing, not in the ocean.
-    bad = pc.or_(pc.equal(values, 0.0), pc.greater(pc.abs(values), limit))
+    bad = pc.or_(pc.or_(pc.equal(values, 0.0), pc.greater(pc.abs(values), limit)), pc.is_nan(values))
     return pc.if_else(bad, pa.scalar(None, pa.float64()), values)
+
+
+def _blank_to_null(values: pa.Array) -> pa.Array:
+    text = pc.utf8_trim_whitespace(pc.cast(values, pa.string()))
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+
+
+def _numbers_only(values: pa.Array) -> pa.Array:
+    """Plain decimal numbers as floats; anything else (text, '1,035,836', '(40.7, -73.8)') as null."""
+    text = pc.utf8_trim_whitespace(pc.cast(values, pa.string()))
+    ok = pc.match_substring_regex(text, r"^-?\d+(\.\d+)?$")
+    return pc.cast(pc.if_else(ok, text, pa.scalar(None, pa.string())), pa.float64())
 
 
 def _boolean(values: pa.Array) -> pa.Array:

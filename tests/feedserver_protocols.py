@@ -90,7 +90,12 @@ def _texts(values) -> list[str]:
 
 
 def _join(values, sep: str) -> bytes:
-    return sep.join(_texts(values)).encode()
+    """The texts joined by `sep`, inside pyarrow (no Python string per row)."""
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if len(values) == 0:
+        return b""
+    one_list = pa.ListArray.from_arrays(pa.array([0, len(values)], pa.int32()), values)
+    return pc.binary_join(one_list, sep)[0].as_buffer().to_pybytes()
 
 
 # --- query parsing shared by the platforms -------------------------------------------------------------

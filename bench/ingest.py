@@ -1,0 +1,137 @@
+"""Ingest: rows per second from the local feed server into a published snapshot, and incremental bytes.
+
+Each figure is one real `loaders.refresh.refresh` against the feed server in its own process: a plain
+CSV file (csv platform), Socrata JSON pages, and Socrata CSV pages; then 1% of the Socrata rows are
+edited and the refresh runs again, incrementally, so its bytes can be set beside the full pull's.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.feeds import FeedProcess, csv_bytes, raw_feed, touch_rows
+from loaders.catalog import Catalog, load_catalog
+from loaders.refresh import RefreshOptions, SourceOutcome, refresh
+from tests.local_city import BOUNDARIES, CITY, POPULATION
+
+PAGE_SIZE = 50_000  # Socrata's largest page
+CHANGED_SHARE = 0.01
+
+SOURCE = """
+[[sources]]
+id = "{sid}"
+city = "testville"
+kind = "crime_incident"
+platform = "{platform}"
+endpoint = "{endpoint}"
+dataset_id = "{dataset}"
+title = "Benchmark feed {sid} (synthetic)"
+publisher = "Testville PD (synthetic)"
+landing_page = "{base}/"
+licence = "CC0"
+date_field = "occurred"
+page_size = {page_size}
+{extra}
+[sources.fields]
+record_id = "id"
+offense_raw = "category"
+reported_at = "reported"
+district = "district"
+[sources.geography]
+method = "point"
+lat = "lat"
+lon = "lon"
+"""
+
+
+@dataclass(frozen=True)
+class IngestRun:
+    name: str
+    outcome: SourceOutcome
+    seconds: float  # wall time of the whole refresh call (reference data and publish included)
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.outcome.pulled / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    csv_file: IngestRun
+    json_pages: IngestRun
+    csv_pages_full: IngestRun
+    incremental: IngestRun
+    changed_rows: int
+
+    @property
+    def incremental_share(self) -> float:
+        return self.incremental.outcome.bytes_received / self.csv_pages_full.outcome.bytes_received
+
+
+def measure(work: Path, rows: int, seed: int) -> IngestResult:
+    """All ingest figures; `work` is emptied first and holds the server's files and the snapshots."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    table = raw_feed(rows, seed)
+    with FeedProcess(work / "served") as server:
+        server.add_file("boundaries.geojson", json.dumps(BOUNDARIES).encode(), "application/geo+json")
+        server.add_file("population.csv", POPULATION)
+        server.add_file("feed.csv", csv_bytes(table))
+        server.add_dataset("feed", table)
+        base = server.base_url
+        catalog = _catalog(
+            work,
+            base,
+            _source("csv_file", "csv", f"{base}/files/feed.csv", "feed.csv", base),
+            _source("json_pages", "socrata", base, "feed", base, 'options = { format = "json" }'),
+            _source("csv_pages", "socrata", base, "feed", base),
+        )
+        options = RefreshOptions(cache_root=work / "cache")
+        csv_file = _run(catalog, options, "csv_file")
+        json_pages = _run(catalog, options, "json_pages")
+        full = _run(catalog, options, "csv_pages")
+        edited, changed = touch_rows(table, CHANGED_SHARE, seed)
+        server.add_dataset("feed", edited)
+        incremental = _run(catalog, options, "csv_pages")
+    _check_incremental(incremental, changed, rows)
+    return IngestResult(csv_file, json_pages, full, incremental, changed)
+
+
+def _run(catalog: Catalog, options: RefreshOptions, source_id: str) -> IngestRun:
+    started = time.perf_counter()
+    (outcome,) = refresh(catalog, options, source_ids=[source_id])
+    seconds = time.perf_counter() - started
+    if outcome.status != "ok":
+        raise RuntimeError(f"the refresh of {source_id} failed: {outcome.message}")
+    return IngestRun(source_id, outcome, seconds)
+
+
+def _check_incremental(run: IngestRun, changed: int, rows: int) -> None:
+    outcome = run.outcome
+    if outcome.mode != "incremental" or outcome.pulled != changed or outcome.rows != rows:
+        raise RuntimeError(
+            f"the second refresh was not the incremental pull expected: mode {outcome.mode}, "
+            f"pulled {outcome.pulled:,} of {changed:,} changed rows, {outcome.rows:,} rows published"
+        )
+
+
+def _source(sid: str, platform: str, endpoint: str, dataset: str, base: str, extra: str = "") -> str:
+    return SOURCE.format(
+        sid=sid,
+        platform=platform,
+        endpoint=endpoint,
+        dataset=dataset,
+        base=base,
+        page_size=PAGE_SIZE,
+        extra=extra,
+    )
+
+
+def _catalog(work: Path, base: str, *entries: str) -> Catalog:
+    path = work / "sources.toml"
+    path.write_text(CITY.format(base=base) + "".join(entries))
+    return load_catalog(path)
