@@ -2,7 +2,9 @@
 
 The bench city borrows Demo City's geography (30 neighborhoods, their boundaries and population) and
 fills it with N generated crime incidents (and, optionally, use-of-force subjects) in the canonical
-schema: sorted like `loaders.refresh.finalize`, zstd, row groups of 122,880 rows, published with
+schema, zstd, row groups of 122,880 rows, grouped by neighborhood (the loaders publish in the order
+the feed sends; the crime page reads the counts DuckDB builds at open, so order does not move these
+figures), published with
 `store.snapshots.publish` next to a reference snapshot and a city index. `query.open_city` and the
 real app read it unchanged. Rows are generated one neighborhood at a time, so 10M rows need a few
 hundred MB, not GBs. Demo City itself is built into the same folder, so the app starts as it would.

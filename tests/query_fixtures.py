@@ -65,7 +65,7 @@ def row(kind: str, record_id: str, when: datetime, hood: str | None, **values) -
 def publish_rows(
     root: Path, dataset_id: str, kind: str, rows: list[dict], **manifest_fields
 ) -> snapshots.Snapshot:
-    """Write rows as a canonical data.parquet snapshot (sorted like the loaders sort it) and publish it."""
+    """Write rows as a canonical data.parquet snapshot and publish it."""
     schema = schema_for(kind).arrow_schema(TZ)
     rows = sorted(
         rows, key=lambda r: (r["neighborhood_id"] is None, r["neighborhood_id"] or "", r["occurred_at"])
