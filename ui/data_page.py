@@ -21,7 +21,7 @@ def render() -> None:
         return
     widgets.synthetic_notice(city)
     st.markdown("Every figure on this site comes from the sources below, as fetched at the time shown.")
-    for source in query.source_provenance(city):
+    for source in session.provenance(city.city_id, city.snapshot_key):
         _source_card(city, selection, source)
     st.header("Data dictionary")
     for kind in city.kinds_with_data():

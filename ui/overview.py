@@ -90,11 +90,8 @@ def _freshness_table(city: CityData) -> None:
     st.subheader("How fresh is each feed?")
     now = datetime.now(UTC)
     rows = []
-    for source in query.source_provenance(city):
-        manifest = next(
-            s.manifest for s in city.snapshots[source.kind] if s.snapshot_id == source.snapshot_id
-        )
-        fresh = query.freshness(manifest, now, attempt=source.last_attempt)
+    for source in session.provenance(city.city_id, city.snapshot_key):
+        fresh = query.freshness(source.manifest, now, attempt=source.last_attempt)
         status = (
             "last refresh failed"
             if fresh.is_failed

@@ -84,3 +84,9 @@ def records_page(city_id: str, snapshot_key: str, filters: query.Filters, limit:
 @st.cache_data(ttl="1h", max_entries=64, show_spinner=False)
 def filter_options(city_id: str, snapshot_key: str, kind: str) -> query.FilterOptions:
     return query.filter_options(_open(str(cache_root()), city_id, snapshot_key), kind)
+
+
+@st.cache_data(ttl=60, max_entries=16, show_spinner=False)
+def provenance(city_id: str, snapshot_key: str) -> list[query.SourceProvenance]:
+    """Sources of the city's current snapshots; a minute's cache, since a failed refresh changes no snapshot."""
+    return query.source_provenance(_open(str(cache_root()), city_id, snapshot_key))

@@ -12,7 +12,7 @@ import streamlit as st
 
 import query
 from query.db import CityData
-from ui import charts
+from ui import charts, session
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$])")
 
@@ -34,11 +34,10 @@ def synthetic_notice(city: CityData) -> None:
 def freshness_banner(city: CityData, kinds: tuple[str, ...]) -> None:
     """Warn when a feed's newest refresh failed or its snapshot is old, with the as-of date."""
     now = datetime.now(UTC)
-    for source in query.source_provenance(city):
+    for source in session.provenance(city.city_id, city.snapshot_key):
         if source.kind not in kinds:
             continue
-        manifest = _manifest(city, source)
-        fresh = query.freshness(manifest, now, attempt=source.last_attempt)
+        fresh = query.freshness(source.manifest, now, attempt=source.last_attempt)
         if fresh.is_failed:
             st.warning(
                 f"The latest refresh of **{source.title}** failed. Figures show the last good copy ({fresh.as_of}).",
@@ -51,20 +50,13 @@ def freshness_banner(city: CityData, kinds: tuple[str, ...]) -> None:
             )
 
 
-def _manifest(city: CityData, source: query.SourceProvenance):
-    for snap in city.snapshots.get(source.kind, ()):
-        if snap.snapshot_id == source.snapshot_id:
-            return snap.manifest
-    raise KeyError(source.snapshot_id)
-
-
 def provenance_footer(city: CityData, kinds: tuple[str, ...]) -> None:
     """Where the figures on this page come from, as of when, under what licence."""
     lines = []
-    for source in query.source_provenance(city):
+    for source in session.provenance(city.city_id, city.snapshot_key):
         if source.kind not in kinds:
             continue
-        fresh = query.freshness(_manifest(city, source), datetime.now(UTC), attempt=source.last_attempt)
+        fresh = query.freshness(source.manifest, datetime.now(UTC), attempt=source.last_attempt)
         link = (
             f"[{source.title}]({source.landing_page})"
             if source.landing_page.startswith("http")
