@@ -26,7 +26,7 @@ from loaders.errors import FeedError, FeedIncompleteError
 from loaders.geo import NeighborhoodIndex
 from loaders.http import HttpClient, RetryPolicy
 from loaders.normalize import Normalizer
-from loaders.pagewriter import PageWriter
+from loaders.pipeline import PagePipeline
 from loaders.platforms import adapter_for
 from loaders.platforms.base import UPDATED_AT_COLUMN, PullRequest, PullResult
 from loaders.reference import load_index, refresh_reference
@@ -174,19 +174,23 @@ def _pull_and_publish(source, city, index, options, reporter, started) -> Source
 def _pull(request, http, normalizer, path: Path, reporter, started) -> tuple[PullResult, datetime | None]:
     newest: list[datetime] = []
     with _writer(path, normalizer.schema) as writer:
+        pages = PagePipeline(normalizer.normalize, writer.write_table)
 
         def emit(raw: pa.Table) -> None:
             if UPDATED_AT_COLUMN in raw.column_names and raw.num_rows:
                 latest = pc.max(raw.column(UPDATED_AT_COLUMN)).as_py()
                 if latest is not None:
                     newest.append(latest)
-            writer.write_table(normalizer.normalize(raw))
+            pages.put(raw)
 
-        def progress(pages: int, rows: int) -> None:
+        def progress(page_count: int, rows: int) -> None:
             if reporter:
-                reporter(request.source.source_id, pages, rows, time.monotonic() - started)
+                reporter(request.source.source_id, page_count, rows, time.monotonic() - started)
 
-        result = adapter_for(request.source.platform).pull(request, http, emit, progress)
+        try:
+            result = adapter_for(request.source.platform).pull(request, http, emit, progress)
+        finally:
+            pages.close()
     return result, max(newest) if newest else None
 
 
@@ -212,11 +216,13 @@ def finalize(pulled: Path, base: Path | None, out: Path, schema: pa.Schema) -> d
         con.close()
 
 
-def _writer(path: Path, schema: pa.Schema) -> PageWriter:
-    # Record ids are unique, so a dictionary for them is work thrown away; every other text column
-    # repeats a few values and is dictionary-encoded, which DuckDB reads fastest.
-    dictionary = [name for name in schema.names if name not in ("record_id", "allegation_id")]
-    return PageWriter(path, schema, compression="zstd", use_dictionary=dictionary)
+def _writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    # Text columns repeat a few values and are dictionary-encoded, which DuckDB reads fastest; ids
+    # are unique and numbers and times compress well plain, so a dictionary for them is wasted work.
+    dictionary = [
+        f.name for f in schema if pa.types.is_string(f.type) and f.name not in ("record_id", "allegation_id")
+    ]
+    return pq.ParquetWriter(path, schema, compression="zstd", use_dictionary=dictionary)
 
 
 def _measure(con, out: Path, base: Path | None, tz: str) -> dict:
