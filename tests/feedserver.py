@@ -127,6 +127,13 @@ class Dataset:
     def columns(self) -> list[str]:
         return self.table.column_names
 
+    def socrata_objects(self, names: tuple[str, ...]) -> pa.Array:
+        """Each row as its SODA JSON object for the selected fields, built once per selection."""
+        cache = self.__dict__.setdefault("_socrata_objects", {})
+        if names not in cache:
+            cache[names] = protocols._objects(self.socrata_json.select(list(names)), null_as=None)
+        return cache[names]
+
     def rows(self, mask, sort_keys: list[tuple[str, str]]) -> np.ndarray:
         """Row numbers matching `mask`, ordered by `sort_keys`; ties (or all rows, unordered) shuffled."""
         if mask is None:

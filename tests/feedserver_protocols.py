@@ -187,7 +187,7 @@ def socrata_resource(ds: Dataset | None, name: str, fmt: str, params: dict[str, 
         page = ds.socrata_csv.select(names).take(rows)
         lines = [",".join(f'"{n}"' for n in names)] + _texts(pc.binary_join_element_wise(*page.columns, ","))
         return _soql_csv_response(("\n".join(lines) + "\n").encode(), names, types, headers)
-    page = _objects(ds.socrata_json.select(names).take(rows), null_as=None)
+    page = ds.socrata_objects(tuple(names)).take(rows)
     headers |= {"X-SODA2-Fields": orjson.dumps(names).decode(), "X-SODA2-Types": orjson.dumps(types).decode()}
     # The real server separates rows with "\n," and ends with "]\n"; keep that so parsers meet it here.
     return Response(
