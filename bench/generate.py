@@ -156,12 +156,13 @@ def _rows(city, kind, n, first_number, rng, trend, hood) -> pa.Table:
     occurred = _occurred(city.time_zone, n, rng, trend)
     lag_s = np.minimum(rng.exponential(0.6 * 86_400, n), 5 * 86_400).astype(np.int64)
     reported = pc.add(occurred, pa.array(lag_s * 1_000_000, pa.duration("us")))
+    dates = local_date(occurred)
     common = {
         "record_id": kinds.numbered(kinds.ID_PREFIX[kind], first_number, n),
         "source_id": kinds.repeat(kinds.dataset_id(kind), n),
         "occurred_at": occurred,
-        "occurred_date": local_date(occurred),
-        "occurred_month": local_month(occurred),
+        "occurred_date": dates,
+        "occurred_month": local_month(dates),
         "reported_at": reported,
         "neighborhood_id": kinds.repeat(hood[0], n),
         "neighborhood_name": kinds.repeat(hood[1], n),

@@ -92,8 +92,9 @@ def local_date(ts: pa.Array) -> pa.Array:
     return pc.cast(pc.local_timestamp(ts), pa.date32())
 
 
-def local_month(ts: pa.Array) -> pa.Array:
-    return pc.cast(pc.floor_temporal(pc.local_timestamp(ts), unit="month"), pa.date32())
+def local_month(local_dates: pa.Array) -> pa.Array:
+    """First day of the month of each local date (from local_date, so the zone is applied once)."""
+    return pc.cast(pc.floor_temporal(local_dates, unit="month"), pa.date32())
 
 
 def _as_array(values) -> pa.Array:

@@ -100,7 +100,7 @@ class Normalizer:
         if name == "occurred_date":
             return local_date(done["occurred_at"])
         if name == "occurred_month":
-            return local_month(done["occurred_at"])
+            return local_month(done["occurred_date"])
         if name in ("neighborhood_id", "neighborhood_name", "geo_method"):
             return pa.nulls(n, pa.string())  # filled after lat/lon are known
         if name in ("lat", "lon"):
@@ -145,7 +145,9 @@ class Normalizer:
         fmt = self.source.options.get("date_formats", {}).get(name, self.source.date_format)
         if fmt == "auto" and pa.types.is_string(values.type):
             # Guess once per pull, from the first page, so every page is read the same way.
-            fmt = self._date_formats.setdefault(name, guess_format(pc.utf8_trim_whitespace(values)))
+            if name not in self._date_formats:
+                self._date_formats[name] = guess_format(pc.utf8_trim_whitespace(values))
+            fmt = self._date_formats[name]
         return parse_dates(values, fmt, tz)
 
     def _raw(self, raw: pa.Table, name: str | None) -> pa.Array | None:
