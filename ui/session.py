@@ -2,7 +2,7 @@
 
 The connection lives in `st.cache_resource`, keyed on the snapshot key (the CURRENT pointers), so a
 newly published snapshot is picked up on the next page view without a restart, and the old
-connection is closed. Only small aggregates go into `st.cache_data`, never a whole dataset.
+connection is closed. Only small results are cached, never a whole dataset.
 """
 
 from __future__ import annotations
@@ -50,21 +50,23 @@ def open_current(city_id: str) -> CityData | None:
     return _open(str(cache_root()), city_id, current_snapshot_key(cache_root(), city_id))
 
 
-@st.cache_data(ttl="1h", max_entries=512, show_spinner=False)
+# Small results are held by reference (cache_resource), not pickled per view: they are frames a page
+# only reads. Entries are capped, and keyed on the snapshot so a new snapshot starts afresh.
+@st.cache_resource(ttl="1h", max_entries=512, show_spinner=False)
 def page_aggregates(city_id: str, snapshot_key: str, filters: query.Filters) -> query.PageAggregates:
     return query.page_aggregates(
         _open(str(cache_root()), city_id, snapshot_key), filters, settings.DISCLOSURE
     )
 
 
-@st.cache_data(ttl="1h", max_entries=512, show_spinner=False)
+@st.cache_resource(ttl="1h", max_entries=512, show_spinner=False)
 def neighborhood_counts(city_id: str, snapshot_key: str, filters: query.Filters):
     return query.neighborhood_counts(
         _open(str(cache_root()), city_id, snapshot_key), filters, settings.DISCLOSURE
     )
 
 
-@st.cache_data(ttl="1h", max_entries=512, show_spinner=False)
+@st.cache_resource(ttl="1h", max_entries=512, show_spinner=False)
 def key_figures(city_id: str, snapshot_key: str, filters: query.Filters) -> query.KeyFigures:
     return query.key_figures(_open(str(cache_root()), city_id, snapshot_key), filters, settings.DISCLOSURE)
 
