@@ -14,7 +14,6 @@ import streamlit as st
 
 import query
 from query.db import CityData
-from store.schema import schema_for
 from ui import session
 
 KIND_BY_PAGE = {"crime": "crime_incident", "complaints": "complaint", "use-of-force": "use_of_force"}
@@ -159,7 +158,3 @@ def _select(bar, label: str, options: list[str], key: str, default: str, notices
             f"The link asked for {label.lower()} “{raw[:40]}”, which is not available; showing {default}."
         )
     return bar.selectbox(label, options, index=options.index(default), key=key, bind="query-params")
-
-
-def unit_words(kind: str) -> str:
-    return schema_for(kind).unit_plural
