@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 import pandas as pd
 
@@ -78,15 +79,22 @@ def page_aggregates(
     if filters.has_person_columns:
         by_race, by_sex, by_age = _people(city, filters, raw, total, policy)
     else:  # kinds that describe no person get empty, typed frames (and skip the work)
-        by_race = _labelled("group", None, None, UNKNOWN, total, policy)
-        by_race.insert(3, "population_share", pd.Series(dtype="float64"))
-        by_sex = by_age = _labelled("group", None, None, UNKNOWN, total, policy)
+        by_race, by_sex, by_age = _no_people()
     unit_count = int(units["n"].iloc[0]) if units is not None and len(units) else None
     totals = _totals(kind, total, unit_count, cell_policy)
     notes = (*filters.ignored, policy.note()) if filters.has_person_columns else filters.ignored
     return PageAggregates(
         filters, trend, by_category, by_finding, by_neighborhood, by_race, by_sex, by_age, totals, notes
     )
+
+
+@cache
+def _no_people() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Empty race, sex and age frames with the usual columns, built once (pages only read them)."""
+    by_race = _labelled("group", None, None, UNKNOWN, 0, NO_SUPPRESSION)
+    by_race.insert(3, "population_share", pd.Series(dtype="float64"))
+    empty = _labelled("group", None, None, UNKNOWN, 0, NO_SUPPRESSION)
+    return by_race, empty, empty.copy()
 
 
 def _people(city: CityData, filters: Filters, raw: dict, total: int, policy: DisclosurePolicy):
