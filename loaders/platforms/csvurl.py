@@ -35,9 +35,9 @@ class CsvAdapter:
                 return PullResult(0, 0, None, is_unchanged=True, validators=request.validators)
             encoding = detect_encoding(path)
             header = read_header(path, encoding)
-            _check_header(source, header, redact_url(source.endpoint))
+            wanted = _check_header(source, header, redact_url(source.endpoint))
             pages = rows = 0
-            for batch in _batches(path, encoding, header, source.source_id):
+            for batch in _batches(path, encoding, header, wanted, source.source_id):
                 emit(pa.Table.from_batches([batch]))
                 pages, rows = pages + 1, rows + batch.num_rows
                 progress(pages, rows)
@@ -63,7 +63,8 @@ def read_header(path: Path, encoding: str) -> list[str]:
     return [name.lstrip("\ufeff").strip() for name in first]
 
 
-def _check_header(source, header: list[str], url: str) -> None:
+def _check_header(source, header: list[str], url: str) -> set[str]:
+    """The columns the catalogue maps; raises if the file lacks any of them."""
     if not header or header[0].lstrip().startswith("<"):
         raise FeedFormatError(source.source_id, "the file has no CSV header (an HTML page?)", url=url)
     geo = source.geography
@@ -77,12 +78,15 @@ def _check_header(source, header: list[str], url: str) -> None:
             url=url,
             next_step="The publisher may have renamed columns; update [fields] in loaders/sources.toml.",
         )
+    return wanted
 
 
-def _batches(path: Path, encoding: str, header: list[str], source_id: str):
+def _batches(path: Path, encoding: str, header: list[str], wanted: set[str], source_id: str):
+    """Blocks of the file, only the mapped columns converted (the rest are skipped, not parsed)."""
     names = [name or f"column_{i}" for i, name in enumerate(header)]
     read = pacsv.ReadOptions(encoding=encoding, block_size=BLOCK_BYTES, column_names=names, skip_rows=1)
     convert = pacsv.ConvertOptions(
+        include_columns=[name for name in names if name in wanted],
         column_types=dict.fromkeys(names, pa.string()),
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
