@@ -97,3 +97,19 @@ def test_phone_width_page_fits_without_sideways_scrolling(browser, app_url):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 392
     assert "allegations" in _headline(phone)
     phone.context.close()
+
+
+def test_a_chart_table_opens_on_demand_and_downloads_under_a_telling_name(page, app_url):
+    """Opening a chart's table shows its numbers and a download named after kind, area and dates."""
+    page.goto(f"{app_url}/crime?from=2024-01-01&to=2024-12-31")
+    wait_for_script(page)
+    page.get_by_text("Show the numbers as a table").first.click()
+    button = page.get_by_role("button", name=re.compile("Download this table"))
+    button.first.wait_for(timeout=20_000)
+    with page.expect_download(timeout=30_000) as download_info:
+        button.first.click()
+    name = download_info.value.suggested_filename
+    assert name.startswith("crime_incident_all-neighborhoods_2024-01-01_2024-12-31_snapshot-"), name
+    with zipfile.ZipFile(download_info.value.path()) as bundle:
+        rows = list(csv.reader(io.StringIO(bundle.read(name.replace(".zip", ".csv")).decode("utf-8-sig"))))
+    assert rows[0][:2] == ["month", "count"] and len(rows) == 13

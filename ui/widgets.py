@@ -79,7 +79,6 @@ def chart_with_table(
     *,
     key: str,
     download: Callable[[], query.ExportFile] | None = None,
-    file_name: str = "table.zip",
     on_select=None,
 ) -> object:
     """A chart, the sentence saying what it shows, and the same numbers as a table and a download."""
@@ -92,18 +91,23 @@ def chart_with_table(
         theme=None,
     )
     st.caption(caption)
-    with st.expander("Show the numbers as a table"):
-        st.dataframe(table, hide_index=True, width="stretch")
-        if download is not None:
-            st.download_button(
-                "Download this table (CSV + notes)",
-                data=lambda: download().data,
-                file_name=file_name,
-                mime="application/zip",
-                on_click="ignore",
-                key=f"{key}_download",
-                icon=":material/download:",
-            )
+    # The table is built only once a reader opens it: most views never do, and it costs a table's
+    # conversion and a download button on every one of them.
+    numbers = st.expander("Show the numbers as a table", key=f"table_{key}", on_change="rerun")
+    if numbers.open:
+        with numbers:
+            st.dataframe(table, hide_index=True, width="stretch")
+            if download is not None:
+                bundle = download()  # a small table: cheap, and its name says what it holds
+                st.download_button(
+                    "Download this table (CSV + notes)",
+                    data=bundle.data,
+                    file_name=bundle.file_name,
+                    mime=bundle.mime,
+                    on_click="ignore",
+                    key=f"{key}_download",
+                    icon=":material/download:",
+                )
     return event
 
 
