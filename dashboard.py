@@ -65,12 +65,11 @@ PAGES = {
 }
 
 page = st.navigation(PAGES)
-city_id = st.query_params.get("city") or session.default_city()
-city_id = city_id if city_id in session.city_ids() else session.default_city()
+cities = session.city_ids()  # read once per view: the city index is a file
+fallback = session.default_city(cities)
+city_id = st.query_params.get("city") or fallback
+city_id = city_id if city_id in cities else fallback
 st.session_state["selection"] = filters.sidebar(
-    session.open_current(city_id),
-    session.city_ids(),
-    session.default_city(),
-    filters.KIND_BY_PAGE.get(page.url_path),
+    session.open_current(city_id), cities, fallback, filters.KIND_BY_PAGE.get(page.url_path)
 )
 page.run()

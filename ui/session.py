@@ -40,8 +40,7 @@ def city_ids() -> list[str]:
     return list_city_ids(cache_root())
 
 
-def default_city() -> str:
-    ids = city_ids()
+def default_city(ids: list[str]) -> str:
     return DEFAULT_CITY if DEFAULT_CITY in ids or not ids else ids[0]
 
 
