@@ -80,6 +80,7 @@ class Source:
     options: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     dataset_id: str | None = None
     is_synthetic: bool = False
+    encoding: str | None = None  # text encoding of a CSV body when the server does not say it
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,7 @@ def _source(index: int, body: dict, cities: dict, problems: list[str]) -> Source
         options=MappingProxyType(dict(body.get("options", {}))),
         dataset_id=body.get("dataset_id"),
         is_synthetic=bool(body.get("is_synthetic", False)),
+        encoding=body.get("encoding"),
     )
 
 

@@ -7,6 +7,7 @@ through unchanged and are counted, so the manifest shows what a table is missing
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections import Counter
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from loaders.dates import guess_format, local_date, local_month, parse_dates
 from loaders.geo import NeighborhoodIndex, assign_neighborhoods
 from store.schema import schema_for
 
+_SEPARATORS = re.compile(r"[\s\-_]+")
 RECODES_PATH = Path(__file__).with_name("recodes.toml")
 NULL_MEANS_UNKNOWN = frozenset({"race", "sex"})
 TRUE_WORDS = frozenset({"Y", "YES", "TRUE", "T", "1", "INJURED"})
@@ -168,7 +170,7 @@ def recode(
     values: pa.Array, table: Mapping[str, str], keywords: Mapping[str, list], null_is_unknown: bool
 ) -> tuple[pa.Array, Counter]:
     """Map published values onto a vocabulary; unknown values pass through and are counted."""
-    lookup = {str(k).strip().upper(): v for k, v in table.items()}
+    lookup = {recode_key(str(k)): v for k, v in table.items()}
     encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(pc.cast(values, pa.string())))
     distinct = encoded.dictionary.to_pylist()
     counts = np.bincount(
@@ -176,7 +178,7 @@ def recode(
     )
     mapped, unmapped = [], Counter()
     for value, count in zip(distinct, counts):
-        key = value.upper()
+        key = recode_key(value)
         out = lookup.get(key) or _keyword(key, keywords)
         if out is None:
             if key:
@@ -186,6 +188,12 @@ def recode(
     mapped.append("Unknown" if null_is_unknown else None)
     indices = pc.fill_null(encoded.indices, len(distinct))
     return pc.take(pa.array(mapped, pa.string()), indices), unmapped
+
+
+def recode_key(value: str) -> str:
+    """The form a published value is matched in: upper case, with runs of spaces, hyphens and
+    underscores made one space, so "Not-Sustained", "NOT_SUSTAINED" and " not  sustained" agree."""
+    return _SEPARATORS.sub(" ", value.upper()).strip()
 
 
 def _keyword(key: str, keywords: Mapping[str, list]) -> str | None:
