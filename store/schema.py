@@ -27,7 +27,17 @@ RACE_VALUES = (
 )
 SEX_VALUES = ("Female", "Male", "Other", "Unknown")
 OFFENSE_CATEGORIES = ("violent", "property", "drug", "public order", "other")
-FINDINGS = ("sustained", "not sustained", "exonerated", "unfounded", "pending", "other")
+# "closed without finding": mediated, withdrawn, administratively closed, complainant unavailable
+# or uncooperative; the allegation was never decided, so it is neither sustained nor cleared.
+FINDINGS = (
+    "sustained",
+    "not sustained",
+    "exonerated",
+    "unfounded",
+    "closed without finding",
+    "pending",
+    "other",
+)
 FORCE_TYPES = (
     "Physical force",
     "Electrical weapon",

@@ -47,6 +47,10 @@ class PullResult:
     extra_columns: tuple[str, ...] = ()  # system columns the adapter added (e.g. ':updated_at')
     is_unchanged: bool = False  # the server said nothing changed since `validators` (HTTP 304)
     validators: dict | None = None  # ETag / Last-Modified of this pull, to send next time
+    # Field names the source itself declares (Socrata X-SODA2-Fields, ArcGIS layer fields, CKAN
+    # fields, the CSV header), so a mapped field the publisher renamed is caught even when the
+    # platform simply omits it from every row. None: the platform declared nothing.
+    available_fields: tuple[str, ...] | None = None
 
 
 class PlatformAdapter(Protocol):
