@@ -13,6 +13,24 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from loaders.catalog_rules import (
+    ROW_UNITS,
+    Identity,
+    Join,
+    MultiValue,
+    Quality,
+    Rollup,
+    RowFilter,
+    check_keys,
+    check_unit,
+    parse_filters,
+    parse_identity,
+    parse_join,
+    parse_multi_value,
+    parse_quality,
+    parse_rollup,
+    published_unit,
+)
 from store.schema import KINDS, schema_for
 
 PLATFORMS = ("socrata", "arcgis", "ckan", "csv", "demo")
@@ -48,8 +66,8 @@ class City:
     name: str
     time_zone: str
     boundaries_url: str
-    population_url: str
     boundary_id_field: str
+    population_url: str | None = None  # without one, rates are hidden with a note
     boundary_name_field: str | None = None
     population_id_field: str = "neighborhood_id"
     population_fields: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
@@ -81,6 +99,30 @@ class Source:
     dataset_id: str | None = None
     is_synthetic: bool = False
     encoding: str | None = None  # text encoding of a CSV body when the server does not say it
+    row_unit: str = ""  # what one published row is; see catalog_rules.ROW_UNITS
+    unit: str = ""  # what the snapshot counts once the rules below are applied
+    identity: Identity = field(default_factory=Identity)
+    rollup: Rollup | None = None
+    multi_value: MultiValue | None = None
+    join: Join | None = None
+    filters: tuple[RowFilter, ...] = ()
+    quality: Quality = field(default_factory=Quality)
+    verified: bool | None = None  # None: not stated
+    verified_note: str = ""
+
+    def rules_in_words(self) -> list[str]:
+        """Every counting rule of this source as a sentence, for the data page and download notes."""
+        words = [f"One published row is one {self.row_unit}; figures count {self.unit}s."]
+        words.append(self.identity.describe(self.fields.get("record_id")))
+        if self.rollup:
+            words.append(self.rollup.describe(self.row_unit))
+        if self.multi_value and self.multi_value.describe():
+            words.append(self.multi_value.describe())
+        if self.join:
+            words.append(self.join.describe())
+        if self.filters:
+            words.append("Kept at ingest: " + "; ".join(f.describe() for f in self.filters) + ".")
+        return words
 
 
 @dataclass(frozen=True)
@@ -130,7 +172,8 @@ def _need(body: dict, key: str, where: str, problems: list[str]) -> Any:
 
 def _city(city_id: str, body: dict, problems: list[str]) -> City:
     where = f"city {city_id!r}"
-    keys = ("name", "time_zone", "boundaries_url", "population_url", "boundary_id_field")
+    check_keys(where, body, CITY_KEYS, problems)
+    keys = ("name", "time_zone", "boundaries_url", "boundary_id_field")
     values = {k: _need(body, k, where, problems) for k in keys}
     tz = values["time_zone"]
     if tz:
@@ -141,6 +184,7 @@ def _city(city_id: str, body: dict, problems: list[str]) -> City:
     return City(
         city_id=city_id,
         **values,
+        population_url=body.get("population_url") or None,
         boundary_name_field=body.get("boundary_name_field"),
         population_id_field=body.get("population_id_field", "neighborhood_id"),
         population_fields=MappingProxyType(dict(body.get("population_fields", {}))),
@@ -150,9 +194,65 @@ def _city(city_id: str, body: dict, problems: list[str]) -> City:
     )
 
 
+CITY_KEYS = frozenset(
+    {
+        "name",
+        "time_zone",
+        "boundaries_url",
+        "population_url",
+        "boundary_id_field",
+        "boundary_name_field",
+        "population_id_field",
+        "population_fields",
+        "neighborhood_label",
+        "licence",
+        "is_synthetic",
+    }
+)
+SOURCE_KEYS = frozenset(
+    {
+        "id",
+        "city",
+        "kind",
+        "platform",
+        "endpoint",
+        "dataset_id",
+        "title",
+        "publisher",
+        "landing_page",
+        "licence",
+        "date_field",
+        "date_format",
+        "updated_at_field",
+        "fields",
+        "recode",
+        "geography",
+        "token_env",
+        "page_size",
+        "options",
+        "is_synthetic",
+        "encoding",
+        "row_unit",
+        "identity",
+        "rollup",
+        "multi_value",
+        "join",
+        "filters",
+        "quality",
+        "verified",
+        "verified_note",
+    }
+)
+GEOGRAPHY_KEYS = frozenset({"method", "lat", "lon", "district_field", "boundary_field", "crosswalk"})
+# Platform options: Socrata `format` (csv | json), ArcGIS `where` and `out_sr`, CKAN `sort_key`,
+# and `date_formats` (canonical column -> format) for any platform.
+OPTION_KEYS = frozenset({"format", "where", "out_sr", "sort_key", "date_formats"})
+
+
 def _source(index: int, body: dict, cities: dict, problems: list[str]) -> Source | None:
     sid = body.get("id") or f"#{index + 1}"
     where = f"source {sid!r}"
+    check_keys(where, body, SOURCE_KEYS, problems)
     keys = ("id", "city", "kind", "platform", "endpoint", "title", "publisher", "landing_page", "licence")
     values = {k: _need(body, k, where, problems) for k in keys + ("date_field",)}
     if values["city"] and values["city"] not in cities:
@@ -160,18 +260,19 @@ def _source(index: int, body: dict, cities: dict, problems: list[str]) -> Source
     if values["platform"] and values["platform"] not in PLATFORMS:
         problems.append(f"{where}: platform {values['platform']!r} is not one of {', '.join(PLATFORMS)}")
     fields = dict(body.get("fields", {}))
-    if values["kind"] not in KINDS:
-        problems.append(f"{where}: kind {values['kind']!r} is not one of {', '.join(KINDS)}")
+    kind = values["kind"]
+    if kind not in KINDS:
+        problems.append(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}")
     else:
-        _check_fields(where, values["kind"], fields, body, problems)
-    geography = _geography(where, body.get("geography", {}), problems)
+        _check_fields(where, kind, fields, body, problems)
+    check_keys(f"{where}: [options]", body.get("options", {}), OPTION_KEYS, problems)
     page_size = body.get("page_size", 50_000)
     if not isinstance(page_size, int) or page_size < 1:
         problems.append(f"{where}: page_size must be a positive whole number")
     return Source(
         source_id=sid,
         city=values["city"],
-        kind=values["kind"],
+        kind=kind,
         platform=values["platform"],
         endpoint=values["endpoint"],
         title=values["title"],
@@ -180,7 +281,7 @@ def _source(index: int, body: dict, cities: dict, problems: list[str]) -> Source
         licence=values["licence"],
         date_field=values["date_field"],
         fields=MappingProxyType(fields),
-        geography=geography,
+        geography=_geography(where, body.get("geography", {}), problems),
         date_format=body.get("date_format", "auto"),
         updated_at_field=body.get("updated_at_field"),
         recodes=MappingProxyType({k: MappingProxyType(dict(v)) for k, v in body.get("recode", {}).items()}),
@@ -190,7 +291,38 @@ def _source(index: int, body: dict, cities: dict, problems: list[str]) -> Source
         dataset_id=body.get("dataset_id"),
         is_synthetic=bool(body.get("is_synthetic", False)),
         encoding=body.get("encoding"),
+        **_rules(where, kind, body, problems),
     )
+
+
+def _rules(where: str, kind: str, body: dict, problems: list[str]) -> dict[str, Any]:
+    """The counting rules of a source (catalog_rules), checked against its kind's units."""
+    default_unit = schema_for(kind).unit_singular if kind in KINDS else "incident"
+    row_unit = body.get("row_unit", default_unit)
+    if row_unit not in ROW_UNITS:
+        problems.append(f"{where}: row_unit {row_unit!r} is not one of {', '.join(ROW_UNITS)}")
+    rollup = parse_rollup(where, body.get("rollup"), problems)
+    multi = parse_multi_value(where, body.get("multi_value"), problems)
+    unit = published_unit(kind, row_unit, rollup, multi)
+    if kind in KINDS and row_unit in ROW_UNITS:
+        check_unit(where, kind, row_unit, unit, problems)
+    verified = body.get("verified")
+    if verified is not None and not isinstance(verified, bool):
+        problems.append(f"{where}: verified must be true or false")
+    if verified is False and not body.get("verified_note"):
+        problems.append(f"{where}: verified = false needs verified_note saying why")
+    return {
+        "row_unit": row_unit,
+        "unit": unit,
+        "identity": parse_identity(where, body.get("identity", {}), problems),
+        "rollup": rollup,
+        "multi_value": multi,
+        "join": parse_join(where, body.get("join"), problems),
+        "filters": parse_filters(where, body.get("filters"), problems),
+        "quality": parse_quality(where, body.get("quality", {}), problems),
+        "verified": verified,
+        "verified_note": str(body.get("verified_note", "")),
+    }
 
 
 def _check_fields(where: str, kind: str, fields: dict, body: dict, problems: list[str]) -> None:
@@ -217,6 +349,7 @@ def _derived_from_raw(name: str, fields: dict) -> bool:
 
 
 def _geography(where: str, body: dict, problems: list[str]) -> Geography:
+    check_keys(f"{where}: [geography]", body, GEOGRAPHY_KEYS, problems)
     method = body.get("method", "none")
     if method not in GEO_KINDS:
         problems.append(f"{where}: geography.method {method!r} is not one of {', '.join(GEO_KINDS)}")

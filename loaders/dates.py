@@ -36,8 +36,23 @@ def parse_dates(values: pa.Array, fmt: str, tz: str) -> pa.Array:
         fmt = guess_format(values)
     if fmt == "iso":
         return _parse_iso(values, tz)
+    return _assume_local(strict_strptime(values, fmt), tz)
+
+
+def strict_strptime(values: pa.Array, fmt: str) -> pa.Array:
+    """strptime that never rolls an impossible date over: pyarrow reads 02/30/2023 as March 2, so
+    each parsed value is written back in the same format and must read as the text it came from
+    (leading zeros and letter case aside, so 2/3/2023 and 02/03/2023 both pass)."""
     parsed = pc.strptime(values, format=fmt, unit="us", error_is_null=True)
-    return _assume_local(parsed, tz)
+    if parsed.null_count == len(parsed):
+        return parsed
+    whole = parsed if "%f" in fmt else pc.cast(parsed, pa.timestamp("s"), safe=False)
+    same = pc.equal(_comparable(pc.strftime(whole, format=fmt)), _comparable(values))
+    return pc.if_else(pc.fill_null(same, False), parsed, pa.scalar(None, parsed.type))
+
+
+def _comparable(text: pa.Array) -> pa.Array:
+    return pc.replace_substring_regex(pc.utf8_upper(text), r"(^|\D)0+(\d)", r"\1\2")
 
 
 def guess_format(values: pa.Array) -> str:

@@ -46,3 +46,9 @@ class FeedAuthError(FeedConfigError):
     """The portal refused our credentials or wants a token."""
 
     next_step = "Set the app token in the environment variable the catalogue names, then retry."
+
+
+class FeedQualityError(FeedError):
+    """The pull arrived whole, but publishing it would publish wrong numbers."""
+
+    next_step = "Nothing was published; the last good snapshot is still served."

@@ -22,7 +22,8 @@ import pyarrow.compute as pc
 from loaders.catalog import City, Source
 from loaders.dates import guess_format, local_date, local_month, parse_dates
 from loaders.geo import NeighborhoodIndex, assign_neighborhoods
-from store.schema import schema_for
+from loaders.shape_columns import POSITION, RECORD_ID, ROLLUP_KEY, SEVERITY_RANK
+from store.schema import SEVERITY, schema_for
 
 _SEPARATORS = re.compile(r"[\s\-_]+")
 RECODES_PATH = Path(__file__).with_name("recodes.toml")
@@ -42,13 +43,19 @@ def shared_recodes() -> dict:
 class NormalizeStats:
     rows: int = 0
     date_failures: int = 0
+    date_failure_examples: list[str] = field(default_factory=list)
     unmapped: dict[str, Counter] = field(default_factory=dict)
+    recoded_rows: Counter = field(default_factory=Counter)  # rows with a published value, per column
+    non_null: Counter = field(default_factory=Counter)  # per canonical column
     geo: Counter = field(default_factory=Counter)
 
     def as_dict(self, top: int = 20) -> dict:
         return {
             "rows": self.rows,
             "date_failures": self.date_failures,
+            "date_failure_examples": self.date_failure_examples,
+            "recoded_rows": dict(self.recoded_rows),
+            "non_null": dict(self.non_null),
             "unmapped_values": {c: dict(n.most_common(top)) for c, n in self.unmapped.items() if n},
             "unmapped_rows": {c: sum(n.values()) for c, n in self.unmapped.items() if n},
             "geo_methods": dict(self.geo),
@@ -65,6 +72,17 @@ class Normalizer:
         self.index = index
         self.kind_schema = schema_for(source.kind)
         self.schema = self.kind_schema.arrow_schema(city.time_zone)
+        # Rows that must be compared with each other (repeated ids, offenses of one report) carry
+        # three working columns to the finalize step, which removes them.
+        self.needs_finalize = bool(source.rollup) or source.identity.duplicates != "refuse"
+        self.pulled_schema = self.schema
+        if self.needs_finalize:
+            for name, kind in (
+                (ROLLUP_KEY, pa.string()),
+                (SEVERITY_RANK, pa.int16()),
+                (POSITION, pa.int64()),
+            ):
+                self.pulled_schema = self.pulled_schema.append(pa.field(name, kind))
         self.stats = NormalizeStats()
         self._date_formats: dict[str, str] = {}
         geo = source.geography
@@ -87,16 +105,53 @@ class Normalizer:
             method = pa.array(["unassigned"] * n, pa.string())
         columns["neighborhood_id"], columns["geo_method"] = hood, method
         columns["neighborhood_name"] = _lookup(hood, self.index.names)
-        self.stats.rows += n
-        self.stats.date_failures += columns["occurred_at"].null_count
-        self.stats.geo.update(_counts(method))
+        self._count(raw, columns, method)
         arrays = [pc.cast(columns[f.name], f.type) for f in self.schema]
-        return pa.Table.from_arrays(arrays, schema=self.schema)
+        if self.needs_finalize:
+            arrays += self._working_columns(raw, columns)
+        return pa.Table.from_arrays(arrays, schema=self.pulled_schema)
+
+    def _count(self, raw: pa.Table, columns: dict[str, pa.Array], method: pa.Array) -> None:
+        stats = self.stats
+        stats.rows += raw.num_rows
+        dates = columns["occurred_at"]
+        stats.date_failures += dates.null_count
+        if dates.null_count and len(stats.date_failure_examples) < 5:
+            published = self._raw(raw, self.source.fields.get("occurred_at", self.source.date_field))
+            if published is not None:
+                bad = pc.filter(published, pc.and_(pc.is_null(dates), pc.is_valid(published)))
+                for value in pc.unique(pc.cast(bad, pa.string())).to_pylist()[:5]:
+                    if value.strip() and len(stats.date_failure_examples) < 5:
+                        stats.date_failure_examples.append(value[:40])
+        for name, values in columns.items():
+            stats.non_null[name] += len(values) - values.null_count
+        stats.geo.update(_counts(method))
+
+    def _working_columns(self, raw: pa.Table, columns: dict[str, pa.Array]) -> list[pa.Array]:
+        n = raw.num_rows
+        key = self._raw(raw, ROLLUP_KEY)
+        order = SEVERITY.get(self.kind_schema.severity_column or "", ())
+        rank = {v: i for i, v in enumerate(order)}
+        category = columns.get(self.kind_schema.severity_column or "")
+        if category is not None and order:
+            encoded = pc.dictionary_encode(category)
+            ranks = [rank.get(v, len(order)) for v in encoded.dictionary.to_pylist()] + [len(order) + 1]
+            severity = pc.take(pa.array(ranks, pa.int16()), pc.fill_null(encoded.indices, len(ranks) - 1))
+        else:
+            severity = pa.array(np.zeros(n, np.int16))
+        position = self._raw(raw, POSITION)
+        return [
+            key if key is not None else pa.nulls(n, pa.string()),
+            severity,
+            position if position is not None else pa.array(np.arange(n, dtype=np.int64)),
+        ]
 
     def _column(self, col, raw: pa.Table, done: dict[str, pa.Array]) -> pa.Array:
         n, name, fields = raw.num_rows, col.name, self.source.fields
         if name == "source_id":
             return pa.array([self.source.source_id] * n, pa.string())
+        if name == "record_id" and RECORD_ID in raw.column_names:
+            return self._raw(raw, RECORD_ID)
         if name == "occurred_at":
             return self._dates(name, self._raw(raw, fields.get(name, self.source.date_field)), n)
         if name == "occurred_date":
@@ -136,8 +191,13 @@ class Normalizer:
             )
         table = {**shared_recodes().get(col.vocabulary, {}), **self.source.recodes.get(col.name, {})}
         keywords = shared_recodes().get(f"{col.vocabulary}_keywords", {})
-        recoded, unmapped = recode(values, table, keywords, col.vocabulary in NULL_MEANS_UNKNOWN)
+        multi = self.source.multi_value
+        joined = multi.token if multi and raw_name in multi.most_serious else None
+        recoded, unmapped = recode(
+            values, table, keywords, col.vocabulary in NULL_MEANS_UNKNOWN, joined, SEVERITY.get(col.name, ())
+        )
         self.stats.unmapped.setdefault(col.name, Counter()).update(unmapped)
+        self.stats.recoded_rows[col.name] += len(values) - values.null_count
         return recoded
 
     def _dates(self, name: str, values: pa.Array | None, n: int) -> pa.Array:
@@ -167,9 +227,18 @@ class Normalizer:
 
 
 def recode(
-    values: pa.Array, table: Mapping[str, str], keywords: Mapping[str, list], null_is_unknown: bool
+    values: pa.Array,
+    table: Mapping[str, str],
+    keywords: Mapping[str, list],
+    null_is_unknown: bool,
+    token: str | None = None,
+    severity: tuple[str, ...] = (),
 ) -> tuple[pa.Array, Counter]:
-    """Map published values onto a vocabulary; unknown values pass through and are counted."""
+    """Map published values onto a vocabulary; unknown values pass through and are counted.
+
+    With a `token`, a cell may hold several values ("Firearm | Taser"): each is recoded and the
+    most serious (first in `severity`) is kept, so joined text never becomes a category of its own.
+    """
     lookup = {recode_key(str(k)): v for k, v in table.items()}
     encoded = pc.dictionary_encode(pc.utf8_trim_whitespace(pc.cast(values, pa.string())))
     distinct = encoded.dictionary.to_pylist()
@@ -177,14 +246,21 @@ def recode(
         pc.fill_null(encoded.indices, 0).to_numpy(zero_copy_only=False), minlength=len(distinct)
     )
     mapped, unmapped = [], Counter()
+    rank = {v: i for i, v in enumerate(severity)}
     for value, count in zip(distinct, counts):
-        key = recode_key(value)
-        out = lookup.get(key) or _keyword(key, keywords)
-        if out is None:
-            if key:
-                unmapped[value] += int(count)
-            out = value if key else ("Unknown" if null_is_unknown else None)
-        mapped.append(out)
+        parts = [p.strip() for p in value.split(token)] if token else [value]
+        outs = []
+        for part in parts:
+            key = recode_key(part)
+            out = lookup.get(key) or _keyword(key, keywords)
+            if out is None:
+                if key:
+                    unmapped[part] += int(count)
+                out = part if key else None
+            if out is not None:
+                outs.append(out)
+        best = min(outs, key=lambda v: rank.get(v, len(rank))) if outs else None
+        mapped.append(best if best is not None else ("Unknown" if null_is_unknown else None))
     mapped.append("Unknown" if null_is_unknown else None)
     indices = pc.fill_null(encoded.indices, len(distinct))
     return pc.take(pa.array(mapped, pa.string()), indices), unmapped

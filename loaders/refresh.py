@@ -7,6 +7,7 @@ snapshot live and is recorded in LAST_ATTEMPT.json, which the app shows as a ban
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -14,15 +15,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from types import MappingProxyType
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from loaders.catalog import Catalog, City, Source
+from loaders.catalog import Catalog, City, Geography, Source
 from loaders.errors import FeedError, FeedIncompleteError
+from loaders.finalize import ROW_GROUP_ROWS as ROW_GROUP_ROWS  # re-exported for bench/
+from loaders.finalize import check_identity, compare_ids, finalize, snapshot_writer
+from loaders.gates import check_fields, check_quality, quality_figures
 from loaders.geo import NeighborhoodIndex
 from loaders.http import HttpClient, RetryPolicy
 from loaders.normalize import Normalizer
@@ -30,12 +33,12 @@ from loaders.pipeline import PagePipeline
 from loaders.platforms import adapter_for
 from loaders.platforms.base import UPDATED_AT_COLUMN, PullRequest, PullResult
 from loaders.reference import load_index, refresh_reference
+from loaders.shape import RowShaper
 from store import snapshots
 from store.cityindex import CityIndex, reference_dataset_id, write_city_index
 from store.schema import schema_fingerprint
 
 log = logging.getLogger(__name__)
-ROW_GROUP_ROWS = 122_880
 DATA_FILE = "data.parquet"
 
 
@@ -135,24 +138,37 @@ def refresh_source(
 def _pull_and_publish(source, city, index, options, reporter, started) -> SourceOutcome:
     root = options.cache_root
     previous = snapshots.current(root, source.source_id)
-    since = None if options.is_full or previous is None else _watermark(previous)
-    validators = previous.manifest.stats.get("validators") if previous and not options.is_full else None
+    normalizer = Normalizer(source, city, index)
+    # Rows settled against each other (repeated ids, rollups) need the whole feed: always full.
+    is_full = options.is_full or previous is None or normalizer.needs_finalize
+    since = None if is_full else _watermark(previous)
+    validators = previous.manifest.stats.get("validators") if previous and not is_full else None
     request = PullRequest(source, since, options.page_size, validators)
     staging = snapshots.new_staging_dir(root, source.source_id)
     try:
         http = HttpClient(source.source_id, token=_token(source), policy=options.retry_policy)
-        normalizer = Normalizer(source, city, index)
+        shaper = RowShaper(source, pull_related(source, request, http))
         # A full pull is written straight into the snapshot file; an incremental one is merged after.
-        pulled = staging / (DATA_FILE if since is None else "pulled.parquet")
-        result, newest_update = _pull(request, http, normalizer, pulled, reporter, started)
+        direct = since is None and not normalizer.needs_finalize
+        pulled = staging / (DATA_FILE if direct else "pulled.parquet")
+        result, newest_update = _pull(request, http, shaper, normalizer, pulled, reporter, started)
         if result.is_unchanged:
             snapshots.discard(staging)
             return SourceOutcome(source.source_id, "unchanged", duration_s=time.monotonic() - started)
         _check_count(source, result)
+        check_fields(source, result.available_fields, shaper.stats.seen_fields, result.rows)
         base = previous.file(DATA_FILE) if since is not None else None
-        checks = finalize(pulled, base, staging / DATA_FILE, normalizer.schema)
+        checks = finalize(pulled, base, staging / DATA_FILE, normalizer.schema, source)
+        figures = quality_figures(source, normalizer.stats, shaper.stats)
+        check_quality(source, normalizer.stats, figures)
         _check_plausible(source, checks, previous, since is not None, options)
-        manifest = _manifest(source, city, request, result, checks, normalizer, newest_update, http, staging)
+        checks["new_rows"], checks["removed_rows"] = compare_ids(
+            staging / DATA_FILE, previous.file(DATA_FILE) if previous else None
+        )
+        watermark = newest_update or (_watermark(previous) if since is not None else None)
+        manifest = _manifest(
+            source, city, request, result, checks, normalizer, watermark, http, staging, figures
+        )
         snapshots.publish(staging, manifest)
     except BaseException:
         snapshots.discard(staging)
@@ -171,10 +187,12 @@ def _pull_and_publish(source, city, index, options, reporter, started) -> Source
     )
 
 
-def _pull(request, http, normalizer, path: Path, reporter, started) -> tuple[PullResult, datetime | None]:
+def _pull(
+    request, http, shaper: RowShaper, normalizer, path: Path, reporter, started
+) -> tuple[PullResult, datetime | None]:
     newest: list[datetime] = []
-    with _writer(path, normalizer.schema) as writer:
-        pages = PagePipeline(normalizer.normalize, writer.write_table)
+    with snapshot_writer(path, normalizer.pulled_schema) as writer:
+        pages = PagePipeline(lambda raw: normalizer.normalize(shaper.shape(raw)), writer.write_table)
 
         def emit(raw: pa.Table) -> None:
             if UPDATED_AT_COLUMN in raw.column_names and raw.num_rows:
@@ -194,71 +212,32 @@ def _pull(request, http, normalizer, path: Path, reporter, started) -> tuple[Pul
     return result, max(newest) if newest else None
 
 
-def finalize(pulled: Path, base: Path | None, out: Path, schema: pa.Schema) -> dict:
-    """Merge an incremental pull onto the previous snapshot (when there is one), then measure."""
-    con = duckdb.connect(
-        config={"threads": 2, "memory_limit": "1GB", "temp_directory": str(out.parent / "tmp")}
-    )
-    try:
-        if base is not None:
-            new = f"read_parquet({_sql_path(pulled)})"
-            # The pull holds every row changed since the watermark; they replace their old versions.
-            merged = (
-                f"SELECT * FROM read_parquet({_sql_path(base)}) WHERE record_id NOT IN "
-                f"(SELECT record_id FROM {new}) UNION ALL BY NAME SELECT * FROM {new}"
-            )
-            with _writer(out, schema) as writer:
-                for batch in con.sql(merged).to_arrow_reader(ROW_GROUP_ROWS):
-                    writer.write_table(pa.Table.from_batches([batch]).cast(schema))
-            pulled.unlink()
-        return _measure(con, out, base, schema.field("occurred_at").type.tz)
-    finally:
-        con.close()
-
-
-def _writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
-    # Text columns repeat a few values and are dictionary-encoded, which DuckDB reads fastest; ids
-    # are unique and numbers and times compress well plain, so a dictionary for them is wasted work.
-    dictionary = [
-        f.name for f in schema if pa.types.is_string(f.type) and f.name not in ("record_id", "allegation_id")
-    ]
-    return pq.ParquetWriter(path, schema, compression="zstd", use_dictionary=dictionary)
-
-
-def _measure(con, out: Path, base: Path | None, tz: str) -> dict:
-    def one_row(sql: str) -> tuple:
-        return con.sql(sql).fetchall()[0]
-
-    rows, duplicates, oldest, newest = one_row(
-        f"SELECT count(*), count(*) - count(DISTINCT record_id), epoch_us(min(occurred_at)), epoch_us(max(occurred_at)) "
-        f"FROM read_parquet({_sql_path(out)})"
-    )
-    new_rows, removed_rows = rows, 0
-    if base is not None:
-        new_rows, removed_rows = one_row(
-            f"SELECT (SELECT count(*) FROM read_parquet({_sql_path(out)}) WHERE record_id NOT IN "
-            f"(SELECT record_id FROM read_parquet({_sql_path(base)}))), (SELECT count(*) FROM read_parquet({_sql_path(base)}) "
-            f"WHERE record_id NOT IN (SELECT record_id FROM read_parquet({_sql_path(out)})))"
-        )
-    return {
-        "rows": rows,
-        "duplicate_ids": duplicates,
-        "oldest": _instant(oldest, tz),
-        "newest": _instant(newest, tz),
-        "new_rows": new_rows,
-        "removed_rows": removed_rows,
-    }
-
-
-def _sql_path(path: Path) -> str:
-    """A file path as a SQL string literal (paths are ours, but a quote in a folder name must not break SQL)."""
-    return "'" + str(path).replace("'", "''") + "'"
-
-
-def _instant(epoch_us: int | None, tz: str) -> datetime | None:
-    if epoch_us is None:
+def pull_related(source: Source, request: PullRequest, http: HttpClient) -> pa.Table | None:
+    """The table a source joins onto its rows (e.g. incidents for a subjects table), pulled whole."""
+    join = source.join
+    if join is None:
         return None
-    return datetime.fromtimestamp(epoch_us / 1e6, UTC).astimezone(ZoneInfo(tz))
+    related = dataclasses.replace(
+        source,
+        endpoint=join.endpoint,
+        dataset_id=join.dataset_id,
+        platform=join.platform or source.platform,
+        date_field=join.related_on,
+        fields=MappingProxyType({f"__{i}": name for i, name in enumerate(join.fields)}),
+        geography=Geography("none"),
+        updated_at_field=None,
+        join=None,
+    )
+    pages: list[pa.Table] = []
+    result = adapter_for(related.platform).pull(
+        PullRequest(related, None, request.page_size), http, pages.append, lambda *_: None
+    )
+    _check_count(related, result)
+    seen = set().union(*(p.column_names for p in pages)) if pages else set()
+    check_fields(source, result.available_fields, seen, result.rows, table="joined table")
+    if not pages:
+        return pa.table({name: pa.array([], pa.string()) for name in {join.related_on, *join.fields}})
+    return pa.concat_tables(pages, promote_options="permissive")
 
 
 def _check_count(source: Source, result: PullResult) -> None:
@@ -269,10 +248,7 @@ def _check_count(source: Source, result: PullResult) -> None:
 
 
 def _check_plausible(source, checks: dict, previous, is_incremental: bool, options: RefreshOptions) -> None:
-    if checks["duplicate_ids"]:
-        raise FeedIncompleteError(
-            source.source_id, f"{checks['duplicate_ids']:,} record ids occur more than once"
-        )
+    check_identity(source, checks)
     if previous is None or is_incremental or options.is_drop_allowed:
         return
     before, after = previous.manifest.row_count, checks["rows"]
@@ -285,11 +261,18 @@ def _check_plausible(source, checks: dict, previous, is_incremental: bool, optio
 
 
 def _manifest(
-    source, city, request, result, checks, normalizer, newest_update, http, staging
+    source, city, request, result, checks, normalizer, newest_update, http, staging, figures
 ) -> snapshots.Manifest:
     data = staging / DATA_FILE
     stats = {
         **normalizer.stats.as_dict(),
+        "quality": figures,
+        "identity": {
+            "policy": source.identity.duplicates,
+            "repeated_rows": checks.get("repeated_id_rows", checks["duplicate_ids"]),
+            "examples": checks.get("repeated_id_examples", []),
+            "rollup_rows_in": checks.get("rollup_rows_in"),
+        },
         "pages": result.pages,
         "pulled_rows": result.rows,
         "bytes_received": http.bytes_received,
@@ -324,6 +307,11 @@ def _manifest(
             "platform": source.platform,
             "date_field": source.date_field,
             "time_zone": city.time_zone,
+            "row_unit": source.row_unit,
+            "unit": source.unit,
+            "rules": source.rules_in_words(),
+            "verified": source.verified,
+            "verified_note": source.verified_note,
         },
     )
 

@@ -55,6 +55,21 @@ ALLEGATION_CATEGORIES = (
     "Other",
 )
 
+# Most serious first: when several offenses make one incident, or several force types are listed
+# for one subject, the incident is filed under the most serious.
+SEVERITY: dict[str, tuple[str, ...]] = {
+    "offense_category": OFFENSE_CATEGORIES,
+    "force_type": (
+        "Firearm",
+        "Impact weapon",
+        "Electrical weapon",
+        "Canine",
+        "Chemical spray",
+        "Physical force",
+        "Other",
+    ),
+}
+
 # Controlled vocabularies the recode step maps onto. Values outside them pass through unchanged
 # and are counted in the snapshot manifest.
 VOCABULARIES: dict[str, tuple[str, ...]] = {
@@ -85,6 +100,7 @@ class KindSchema:
     unit_plural: str
     unit_note: str
     columns: tuple[Column, ...]
+    severity_column: str | None = None  # ranked by SEVERITY when rows merge into one unit
 
     @property
     def names(self) -> list[str]:
@@ -161,6 +177,7 @@ CRIME_INCIDENT = KindSchema(
             vocabulary="offense_category",
         ),
     ),
+    severity_column="offense_category",
 )
 
 COMPLAINT = KindSchema(
@@ -209,6 +226,7 @@ USE_OF_FORCE = KindSchema(
         Column("subject_injured", pa.bool_(), "Whether the subject was injured."),
         Column("officer_injured", pa.bool_(), "Whether an officer was injured."),
     ),
+    severity_column="force_type",
 )
 
 SCHEMAS: dict[str, KindSchema] = {s.kind: s for s in (CRIME_INCIDENT, COMPLAINT, USE_OF_FORCE)}

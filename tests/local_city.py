@@ -71,12 +71,24 @@ record_id = "id"
 method = "point"
 lat = "{lat}"
 lon = "{lon}"
+{recode}
 """
 
 KIND_FIELDS = {
     "crime_incident": 'offense_raw = "category"',
     "complaint": 'complaint_id = "id"\nfinding_raw = "category"',
     "use_of_force": 'incident_id = "id"\nforce_type_raw = "category"',
+}
+
+
+# The feed server's categories are crime words; as findings and force types they need a recode.
+_CATEGORIES = ("THEFT", "BATTERY", "CRIMINAL DAMAGE", "ASSAULT", "BURGLARY", "ROBBERY")
+KIND_RECODES = {
+    "crime_incident": "",
+    "complaint": "[sources.recode.finding]\n"
+    + "\n".join(f'"{c}" = "{f}"' for c, f in zip(_CATEGORIES, ("sustained", "not sustained") * 3)),
+    "use_of_force": "[sources.recode.force_type]\n"
+    + "\n".join(f'"{c}" = "{f}"' for c, f in zip(_CATEGORIES, ("Physical force", "Firearm") * 3)),
 }
 
 
@@ -113,6 +125,7 @@ def source_entry(
         page_size=page_size,
         extra=extra,
         fields=KIND_FIELDS[kind],
+        recode=KIND_RECODES[kind],
         lat=lat,
         lon=lon,
     )

@@ -170,7 +170,7 @@ def test_incremental_refresh_pulls_only_changed_rows(tmp_path, feed_server):
         pa.scalar(newest.replace(year=newest.year + 1), table.schema.field("updated_at").type),
         table.column("updated_at"),
     )
-    cats = pc.if_else(changed, pa.scalar("RECLASSIFIED"), table.column("category"))
+    cats = pc.if_else(changed, pa.scalar("RECLASSIFIED AS ROBBERY"), table.column("category"))
     table = table.set_column(6, "updated_at", stamps).set_column(2, "category", cats)
     feed_server.add_dataset("crime", table)
     [delta] = refresh(catalog, _options(tmp_path))
@@ -179,7 +179,7 @@ def test_incremental_refresh_pulls_only_changed_rows(tmp_path, feed_server):
     assert delta.bytes_received < full.bytes_received * 0.05
     snap = snapshots.current(tmp_path / "cache", "t_crime")
     offenses = pq.read_table(snap.file("data.parquet"), columns=["offense_raw"]).column("offense_raw")
-    assert pc.sum(pc.equal(offenses, "RECLASSIFIED")).as_py() == 40
+    assert pc.sum(pc.equal(offenses, "RECLASSIFIED AS ROBBERY")).as_py() == 40
 
 
 def test_killing_a_refresh_mid_write_leaves_current_readable(tmp_path, feed_server):
