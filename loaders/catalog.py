@@ -110,6 +110,25 @@ class Source:
     verified: bool | None = None  # None: not stated
     verified_note: str = ""
 
+    def fields_read(self) -> dict[str, str]:
+        """Every published field this entry reads from the main table -> what it is read for."""
+        wanted: dict[str, str] = {self.date_field: "occurred_at"} if self.date_field else {}
+        wanted |= {raw: canonical for canonical, raw in self.fields.items()}
+        geo = self.geography
+        for raw, role in ((geo.lat_field, "lat"), (geo.lon_field, "lon"), (geo.district_field, "district")):
+            if raw:
+                wanted.setdefault(raw, role)
+        wanted |= {raw: "identity" for raw in self.identity.fields}
+        if self.rollup:
+            wanted.setdefault(self.rollup.key, "rollup key")
+        wanted |= {rule.field: "row filter" for rule in self.filters}
+        if self.multi_value:
+            wanted |= {raw: "multi-value split" for raw in self.multi_value.split_rows}
+        joined = set(self.join.fields) - {self.join.on} if self.join else set()
+        # ArcGIS geometry arrives outside the attributes, under names of our own (platforms/base.py).
+        ours = {"__geometry_x", "__geometry_y"}
+        return {raw: role for raw, role in wanted.items() if raw not in joined | ours}
+
     def rules_in_words(self) -> list[str]:
         """Every counting rule of this source as a sentence, for the data page and download notes."""
         words = [f"One published row is one {self.row_unit}; figures count {self.unit}s."]
@@ -333,6 +352,8 @@ def _check_fields(where: str, kind: str, fields: dict, body: dict, problems: lis
     for col in schema.columns:
         if col.is_required and col.name not in DERIVED_COLUMNS and col.name not in fields:
             if col.name == "occurred_at" and body.get("date_field"):
+                continue
+            if col.name == "record_id" and (body.get("identity") or {}).get("fields"):
                 continue
             if (col.vocabulary and col.name + "_raw" in fields) or _derived_from_raw(col.name, fields):
                 continue

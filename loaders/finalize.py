@@ -70,7 +70,7 @@ def _settle(con, pulled: Path, out: Path, schema: pa.Schema, source: Source) -> 
         rows = f"SELECT * FROM {src}"
     outcome = {"duplicate_policy": policy, "repeated_id_rows": repeated, "repeated_id_examples": examples}
     if source.rollup is not None:
-        outcome["rollup_rows_in"] = con.sql(f"SELECT count(*) FROM ({rows})").fetchone()[0]
+        outcome["rollup_rows_in"] = con.sql(f"SELECT count(*) FROM ({rows})").fetchall()[0][0]
         rows = _rollup(rows, source.rollup.keep)
     _write(con, f"SELECT * EXCLUDE ({ROLLUP_KEY}, {SEVERITY_RANK}, {POSITION}) FROM ({rows})", out, schema)
     return outcome
@@ -88,7 +88,7 @@ def _rollup(rows: str, keep: str) -> str:
 
 def _repeats(con, src: str, column: str) -> tuple[int, list[str]]:
     """Rows beyond the first of each repeated value, and a few of the values."""
-    extra = con.sql(f"SELECT count(*) - count(DISTINCT {column}) FROM {src}").fetchone()[0]
+    extra = con.sql(f"SELECT count(*) - count(DISTINCT {column}) FROM {src}").fetchall()[0][0]
     if not extra:
         return 0, []
     examples = con.sql(

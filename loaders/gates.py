@@ -8,36 +8,17 @@ from __future__ import annotations
 from loaders.catalog import Source
 from loaders.errors import FeedQualityError
 from loaders.normalize import NormalizeStats
-from loaders.platforms.base import GEOMETRY_X, GEOMETRY_Y
 from loaders.shape import ShapeStats
 from store.schema import schema_for
 
 CATALOGUE = "loaders/sources.toml"
 
 
-def mapped_fields(source: Source) -> dict[str, str]:
-    """Every published field the entry reads from the main table -> what it is read for."""
-    wanted: dict[str, str] = {source.date_field: "occurred_at"} if source.date_field else {}
-    wanted |= {raw: canonical for canonical, raw in source.fields.items()}
-    geo = source.geography
-    for raw, role in ((geo.lat_field, "lat"), (geo.lon_field, "lon"), (geo.district_field, "district")):
-        if raw:
-            wanted.setdefault(raw, role)
-    wanted |= {raw: "identity" for raw in source.identity.fields}
-    if source.rollup:
-        wanted.setdefault(source.rollup.key, "rollup key")
-    wanted |= {rule.field: "row filter" for rule in source.filters}
-    if source.multi_value:
-        wanted |= {raw: "multi-value split" for raw in source.multi_value.split_rows}
-    joined = set(source.join.fields) - {source.join.on} if source.join else set()
-    return {raw: role for raw, role in wanted.items() if raw not in joined | {GEOMETRY_X, GEOMETRY_Y}}
-
-
 def check_fields(
     source: Source, available: tuple[str, ...] | None, seen: set[str], rows: int, table: str = ""
 ) -> None:
     """Schema drift: a mapped field the source no longer declares (renamed upstream) is refused."""
-    wanted = mapped_fields(source) if not table else dict.fromkeys(source.join.fields, "joined")
+    wanted = source.fields_read() if not table else dict.fromkeys(source.join.fields, "joined")
     if available is not None:
         missing = [raw for raw in wanted if raw not in available]
     elif rows:
@@ -87,6 +68,13 @@ def quality_figures(source: Source, norm: NormalizeStats, shape: ShapeStats) -> 
 def check_quality(source: Source, norm: NormalizeStats, figures: dict) -> None:
     """Refuse when a required column is empty, or dates, recodes, places or joins fail too often."""
     if not norm.rows:
+        if figures["filtered_out"]:
+            rules = "; ".join(f.describe() for f in source.filters)
+            _refuse(
+                source,
+                f"the row filters kept none of the {figures['filtered_out']:,} rows ({rules})",
+                f"check the values under [[sources.filters]] for {source.source_id}",
+            )
         return
     _empty_required(source, norm)
     q = source.quality

@@ -16,7 +16,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from loaders.catalog import City
-from loaders.errors import FeedFormatError
+from loaders.errors import FeedError, FeedFormatError
 from loaders.geo import NeighborhoodIndex
 from loaders.http import HttpClient
 from store import snapshots
@@ -40,8 +40,13 @@ def fetch_bytes(url: str, http: HttpClient) -> bytes:
 def refresh_reference(city: City, cache_root: Path, http: HttpClient) -> snapshots.Snapshot:
     """Fetch, check and publish the city's boundaries and population."""
     dataset_id = reference_dataset_id(city.city_id)
-    boundaries = fetch_bytes(city.boundaries_url, http)
-    population = fetch_bytes(city.population_url, http)
+    boundaries = _fetch_part(city.boundaries_url, http, "boundary file (boundaries_url)", city)
+    # Population is optional: without it every rate is hidden with a note, and counts still work.
+    population = (
+        _fetch_part(city.population_url, http, "population file (population_url)", city)
+        if city.population_url
+        else None
+    )
     try:
         index = NeighborhoodIndex.from_geojson(boundaries, city.boundary_id_field, city.boundary_name_field)
     except (KeyError, ValueError) as exc:
@@ -85,18 +90,18 @@ def load_index(snapshot: snapshots.Snapshot, city: City) -> NeighborhoodIndex:
     return NeighborhoodIndex.from_geojson(data, city.boundary_id_field, city.boundary_name_field)
 
 
-def neighborhood_table(city: City, index: NeighborhoodIndex, population_csv: bytes) -> pa.Table:
+def _fetch_part(url: str, http: HttpClient, what: str, city: City) -> bytes:
+    try:
+        return fetch_bytes(url, http)
+    except FeedError as exc:
+        raise type(exc)(
+            exc.source_id, f"the {what} of {city.city_id} could not be fetched: {exc.detail}", url=exc.url
+        ) from None
+
+
+def neighborhood_table(city: City, index: NeighborhoodIndex, population_csv: bytes | None) -> pa.Table:
     """One row per boundary feature, with population joined on the neighborhood id."""
-    pop = pacsv.read_csv(io.BytesIO(population_csv))
-    id_field = city.population_id_field
-    if id_field not in pop.column_names:
-        raise FeedFormatError(f"{city.city_id}__reference", f"the population file has no column {id_field!r}")
-    ids = [str(v) for v in pop.column(id_field).to_pylist()]
-    fields = {"population": "population", **city.population_fields}
-    counts = {
-        col: _sum_columns(pop, fields[col]) for col in ("population", *POPULATION_GROUPS) if col in fields
-    }
-    by_id = {nid: {col: values[i] for col, values in counts.items()} for i, nid in enumerate(ids)}
+    by_id = _population_by_id(city, population_csv) if population_csv is not None else {}
     rows = []
     for nid in index.ids:
         found = by_id.get(nid, {})
@@ -115,6 +120,19 @@ def neighborhood_table(city: City, index: NeighborhoodIndex, population_csv: byt
             }
         )
     return pa.Table.from_pylist(rows, schema=NEIGHBORHOOD_SCHEMA)
+
+
+def _population_by_id(city: City, population_csv: bytes) -> dict[str, dict]:
+    pop = pacsv.read_csv(io.BytesIO(population_csv))
+    id_field = city.population_id_field
+    if id_field not in pop.column_names:
+        raise FeedFormatError(f"{city.city_id}__reference", f"the population file has no column {id_field!r}")
+    ids = [str(v) for v in pop.column(id_field).to_pylist()]
+    fields = {"population": "population", **city.population_fields}
+    counts = {
+        col: _sum_columns(pop, fields[col]) for col in ("population", *POPULATION_GROUPS) if col in fields
+    }
+    return {nid: {col: values[i] for col, values in counts.items()} for i, nid in enumerate(ids)}
 
 
 def _sum_columns(table: pa.Table, names) -> list[int | None]:

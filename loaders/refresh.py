@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from loaders.catalog import Catalog, City, Geography, Source
+from loaders.catalog_rules import Identity
 from loaders.errors import FeedError, FeedIncompleteError
 from loaders.finalize import ROW_GROUP_ROWS as ROW_GROUP_ROWS  # re-exported for bench/
 from loaders.finalize import check_identity, compare_ids, finalize, snapshot_writer
@@ -227,6 +228,10 @@ def pull_related(source: Source, request: PullRequest, http: HttpClient) -> pa.T
         geography=Geography("none"),
         updated_at_field=None,
         join=None,
+        identity=Identity(),
+        rollup=None,
+        multi_value=None,
+        filters=(),
     )
     pages: list[pa.Table] = []
     result = adapter_for(related.platform).pull(
@@ -325,7 +330,7 @@ def _city_reference(city: City, options: RefreshOptions) -> tuple[NeighborhoodIn
     except (FeedError, snapshots.SnapshotError) as exc:
         snap = snapshots.current(root, reference_dataset_id(city.city_id))
         if snap is None:
-            return None, f"no neighborhood boundaries for {city.city_id}: {exc}"
+            return None, f"no neighborhood reference for {city.city_id}: {exc}"
         log.warning("using the last good boundaries for %s: %s", city.city_id, exc)
     return load_index(snap, city), ""
 

@@ -17,7 +17,7 @@ import pyarrow.csv as pacsv
 
 from loaders.errors import FeedFormatError
 from loaders.http import HttpClient, redact_url
-from loaders.platforms.base import GEOMETRY_X, GEOMETRY_Y, Emit, Progress, PullRequest, PullResult
+from loaders.platforms.base import Emit, Progress, PullRequest, PullResult
 
 BLOCK_BYTES = 8 << 20
 SNIFF_BYTES = 1 << 20
@@ -67,9 +67,7 @@ def _check_header(source, header: list[str], url: str) -> set[str]:
     """The columns the catalogue maps; raises if the file lacks any of them."""
     if not header or header[0].lstrip().startswith("<"):
         raise FeedFormatError(source.source_id, "the file has no CSV header (an HTML page?)", url=url)
-    geo = source.geography
-    wanted = {source.date_field, *source.fields.values(), geo.lat_field, geo.lon_field, geo.district_field}
-    wanted -= {None, GEOMETRY_X, GEOMETRY_Y}
+    wanted = set(source.fields_read())
     missing = sorted(name for name in wanted if name not in header)
     if missing:
         raise FeedFormatError(
