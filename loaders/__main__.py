@@ -1,4 +1,4 @@
-"""`python -m loaders refresh [SOURCE ...] [--city C] [--full]` and `python -m loaders check`."""
+"""`python -m loaders refresh [SOURCE ...] [--city C] [--full]` and `python -m loaders check [--probe SOURCE]`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 from loaders.catalog import DEFAULT_CATALOG, CatalogError, load_catalog
+from loaders.errors import FeedError
+from loaders.probe import probe
 from loaders.refresh import RefreshOptions, SourceOutcome, refresh
 from store import DEFAULT_CACHE_ROOT
 
@@ -23,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "check":
         print(f"{args.catalog}: {len(catalog.sources)} sources in {len(catalog.cities)} cities, no problems")
-        return 0
+        return _probe(catalog, args.probe) if args.probe else 0
     options = RefreshOptions(
         cache_root=Path(args.cache),
         is_full=args.full,
@@ -46,7 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--cache", default=DEFAULT_CACHE_ROOT, help="snapshot folder (default: %(default)s)")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("check", help="validate the catalogue and report every problem")
+    check = sub.add_parser("check", help="validate the catalogue and report every problem")
+    check.add_argument(
+        "--probe", metavar="SOURCE", help="also fetch one small page of SOURCE and report what it holds"
+    )
     run = sub.add_parser("refresh", help="pull sources and publish snapshots")
     run.add_argument("sources", nargs="*", help="source ids (default: every source)")
     run.add_argument("--city", action="append", default=[], help="every source of this city (repeatable)")
@@ -54,6 +59,18 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--page-size", type=int, default=None, help="override the catalogue's page size")
     run.add_argument("--allow-drop", action="store_true", help="publish even if the row count fell sharply")
     return parser
+
+
+def _probe(catalog, source_id: str) -> int:
+    try:
+        print(probe(catalog, source_id))
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    except FeedError as exc:
+        print(f"probe failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 class _ProgressLine:

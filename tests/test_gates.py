@@ -1,5 +1,9 @@
 """Each data-quality gate refuses the publish its fault would spoil, names the fix, and keeps the last good snapshot."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
@@ -10,6 +14,8 @@ from store import snapshots
 from tests import real_shapes
 from tests.feedserver import make_table
 from tests.local_city import serve_city, source_entry, write_catalog
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _refresh(catalog, tmp_path, **kw):
@@ -210,3 +216,35 @@ def test_placement_gate_refuses_when_nothing_lands_in_a_neighborhood(tmp_path, f
     catalog, _ = _oak(tmp_path, feed_server, "oak_force", files={"force.csv": body})
     [outcome] = _refresh(catalog, tmp_path)
     assert outcome.status == "failed" and "placed in no neighborhood" in outcome.message
+
+
+def test_probe_reports_fields_samples_unit_and_unmapped_values(tmp_path, feed_server):
+    """`check --probe` shows a new entry's writer what is missing, what a row counts and what no recode knows."""
+    body = (
+        real_shapes.complaints_csv()
+        .replace(b"Unfounded", b"Disposition Code 7")
+        .replace(b"Allegation", b"Charge", 1)
+    )
+    catalog, _ = _oak(tmp_path, feed_server, "oak_complaints", files={"complaints.csv": body})
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "loaders",
+            "--catalog",
+            str(catalog.path),
+            "check",
+            "--probe",
+            "oak_complaints",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "MISSING  'Allegation'" in out and "ok       'Finding'" in out
+    assert "One published row is one allegation" in out and "Complaint Type" in out
+    assert "'Disposition Code 7'" in out and "parse as '%m/%d/%Y'" in out
+    assert snapshots.current(tmp_path / "cache", "oak_complaints") is None

@@ -28,6 +28,7 @@ class PullRequest:
     since: datetime | None = None  # watermark for an incremental pull; None means a full pull
     page_size: int | None = None  # overrides the catalogue's page size (tests, benchmarks)
     validators: dict | None = None  # ETag / Last-Modified of the last good pull, for conditional GETs
+    is_probe: bool = False  # `check --probe`: every published column, none refused for being absent
 
     @property
     def is_incremental(self) -> bool:
