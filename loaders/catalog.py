@@ -120,7 +120,7 @@ class Source:
                 wanted.setdefault(raw, role)
         wanted |= {raw: "identity" for raw in self.identity.fields}
         if self.rollup:
-            wanted.setdefault(self.rollup.key, "rollup key")
+            wanted |= {raw: "rollup key" for raw in self.rollup.key if raw not in wanted}
         wanted |= {rule.field: "row filter" for rule in self.filters}
         if self.multi_value:
             wanted |= {raw: "multi-value split" for raw in self.multi_value.split_rows}

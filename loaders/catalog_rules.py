@@ -53,13 +53,14 @@ class Identity:
 class Rollup:
     """Several published rows make one counted unit, e.g. offenses grouped into their report."""
 
-    key: str
+    key: tuple[str, ...]  # the fields shared by the rows of one unit (joined when several)
     to: str = "incident"
     keep: str = "most_serious"
 
     def describe(self, row_unit: str) -> str:
         keep = "the most serious one's values" if self.keep == "most_serious" else "the first one's values"
-        return f"Published rows are {PLURALS[row_unit]}; rows sharing {self.key} count as one {self.to}, keeping {keep}."
+        shared = " and ".join(self.key)
+        return f"Published rows are {PLURALS[row_unit]}; rows sharing {shared} count as one {self.to}, keeping {keep}."
 
 
 @dataclass(frozen=True)
@@ -179,15 +180,16 @@ def parse_rollup(where: str, body: dict | None, problems: list[str]) -> Rollup |
     if body is None:
         return None
     check_keys(f"{where}: [rollup]", body, ROLLUP_KEYS, problems)
-    if not body.get("key"):
-        problems.append(f"{where}: rollup.key is missing (the field shared by rows of one unit)")
+    key = _names(body.get("key"), where, "rollup.key", problems)
+    if not key:
+        problems.append(f"{where}: rollup.key is missing (the field(s) shared by rows of one unit)")
     keep = body.get("keep", "most_serious")
     if keep not in ROLLUP_KEEPS:
         problems.append(f"{where}: rollup.keep {keep!r} is not one of {', '.join(ROLLUP_KEEPS)}")
     to = body.get("to", "incident")
     if to not in ROW_UNITS:
         problems.append(f"{where}: rollup.to {to!r} is not one of {', '.join(ROW_UNITS)}")
-    return Rollup(str(body.get("key", "")), to, keep)
+    return Rollup(key, to, keep)
 
 
 def parse_multi_value(where: str, body: dict | None, problems: list[str]) -> MultiValue | None:

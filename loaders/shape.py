@@ -63,7 +63,9 @@ class RowShaper:
             raw = self._split(raw, multi.split_rows, multi.token)
         raw = raw.append_column(RECORD_ID, self._record_ids(raw))
         if self.source.rollup:
-            raw = raw.append_column(ROLLUP_KEY, _trimmed(_column(raw, self.source.rollup.key)))
+            raw = raw.append_column(
+                ROLLUP_KEY, _joined([_trimmed(_column(raw, k)) for k in self.source.rollup.key])
+            )
         positions = pa.array(np.arange(self._position, self._position + raw.num_rows, dtype=np.int64))
         self._position += raw.num_rows
         return raw.append_column(POSITION, positions)
@@ -115,12 +117,7 @@ class RowShaper:
         identity = self.source.identity
         names = identity.fields or (self.source.fields.get("record_id"),)
         columns = [_trimmed(_column(raw, n)) for n in names]
-        if identity.is_hash:
-            ids = _hash_rows(columns)
-        elif len(columns) == 1:
-            ids = columns[0]
-        else:
-            ids = pc.binary_join_element_wise(*[pc.fill_null(c, "") for c in columns], "|")
+        ids = _hash_rows(columns) if identity.is_hash else _joined(columns)
         self.stats.blank_ids += pc.sum(pc.is_null(ids)).as_py() or 0
         if "__subject_number" in raw.column_names:
             ids = pc.binary_join_element_wise(ids, raw.column("__subject_number"), "#")
@@ -177,6 +174,17 @@ def _nth(lists: pa.Array, rows: np.ndarray, slot: np.ndarray) -> pa.Array:
         pc.take(flat, pa.array(np.where(inside, at, 0))) if len(flat) else pa.nulls(len(rows), pa.string())
     )
     return _trimmed(pc.if_else(pa.array(inside), picked, pa.scalar(None, pa.string())))
+
+
+def _joined(columns: list[pa.Array]) -> pa.Array:
+    """One text per row from several fields ("a|b"); null when every field is empty."""
+    if len(columns) == 1:
+        return columns[0]
+    joined = pc.binary_join_element_wise(*[pc.fill_null(c, "") for c in columns], "|")
+    empty = pc.is_null(columns[0])
+    for c in columns[1:]:
+        empty = pc.and_(empty, pc.is_null(c))
+    return pc.if_else(empty, pa.scalar(None, pa.string()), joined)
 
 
 def _hash_rows(columns: list[pa.Array]) -> pa.Array:
