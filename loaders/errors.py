@@ -46,3 +46,12 @@ class FeedAuthError(FeedConfigError):
     """The portal refused our credentials or wants a token."""
 
     next_step = "Set the app token in the environment variable the catalogue names, then retry."
+
+
+class FeedEncodingError(FeedFormatError):
+    """The body does not decode as the text encoding we chose for it (BOM, HTTP charset or catalogue)."""
+
+    next_step = (
+        "Find the file's real encoding and set encoding = \"...\" in this source's entry of "
+        "loaders/sources.toml."
+    )
