@@ -143,6 +143,16 @@ def test_undecodable_file_fails_the_refresh_with_a_message_and_no_traceback(tmp_
     assert "Traceback" not in outcome.message and "UnicodeDecodeError" not in outcome.message
 
 
+@pytest.mark.parametrize("quoted", [False, True])
+def test_null_like_text_stays_text_and_only_empty_cells_are_missing(feed_server, quoted):
+    """NULL, N/A, NaN, null, #N/A, nan and - arrive as published; an empty cell is the only null."""
+    words = ["NULL", "N/A", "NaN", "null", "#N/A", "nan", "-", "None", ""]
+    cells = [f'"{w}"' if quoted and w else w for w in words]
+    text = "id,occurred,category\n" + "".join(f"R{i},2023-01-01,{c}\n" for i, c in enumerate(cells))
+    _, table = _pull(feed_server.add_text_file("n.csv", text, "utf-8"))
+    assert table.column("category").to_pylist() == words[:-1] + [None]
+
+
 def test_available_fields_are_the_header_including_a_renamed_column(feed_server):
     """The header as published is reported, so a renamed upstream column shows up under its new name."""
     text = "id,occurred,category,beat_name\nR1,2023-01-01,THEFT,B1\n"

@@ -80,6 +80,7 @@ def _batches(path: Path, encoding: Encoding, header: list[str], wanted: set[str]
     convert = pacsv.ConvertOptions(
         include_columns=[name for name in names if name in wanted],
         column_types=dict.fromkeys(names, pa.string()),
+        null_values=[""],  # only an empty cell is missing: "NULL", "N/A", "NaN" are published text
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
     )
