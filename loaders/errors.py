@@ -52,3 +52,12 @@ class FeedQualityError(FeedError):
     """The pull arrived whole, but publishing it would publish wrong numbers."""
 
     next_step = "Nothing was published; the last good snapshot is still served."
+
+
+class FeedEncodingError(FeedFormatError):
+    """The body does not decode as the text encoding we chose for it (BOM, HTTP charset or catalogue)."""
+
+    next_step = (
+        "Find the file's real encoding and set encoding = \"...\" in this source's entry of "
+        "loaders/sources.toml."
+    )

@@ -324,6 +324,13 @@ class FeedServer:
         self._files[name] = _File(body, {k: str(v) for k, v in merged.items() if v is not None}, now)
         return f"{self.base_url}/files/{quote(name)}"
 
+    def add_text_file(
+        self, name: str, text: str, encoding: str, *, bom: bytes = b"", charset: str | None = None
+    ) -> str:
+        """Serve `text` encoded as `encoding`, after `bom` (which may contradict it), with `charset` in its header."""
+        content_type = "text/csv" + (f"; charset={charset}" if charset else "")
+        return self.add_file(name, bom + text.encode(encoding), content_type=content_type)
+
     def inject(self, path_contains: str, fault: Fault, *, times: int = 1) -> None:
         """The next `times` requests whose path (query string included) contains the text get `fault`."""
         with self._lock:

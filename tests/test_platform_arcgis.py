@@ -279,3 +279,14 @@ def test_page_failing_once_is_fetched_again(feed_server, fault):
     assert [r.fault for r in feed_server.requests if r.fault] == [fault.kind]
     if fault.status_code == 429:
         assert sleeps == [0.2]  # the server's Retry-After, not our own backoff
+
+
+NULL_LIKE = ["NULL", "N/A", "NaN", "null", "#N/A", "-", None]
+
+
+def test_null_like_text_stays_text_and_json_null_is_null(feed_server):
+    """Attribute strings such as "NULL" and "N/A" arrive as published text; only a JSON null is missing."""
+    table = make_table(len(NULL_LIKE)).set_column(2, "category", pa.array(NULL_LIKE, pa.string()))
+    feed_server.add_dataset("incidents", table)
+    _, pages = _pull(_source(feed_server.arcgis_layer_url("incidents")))
+    assert [v for page in pages for v in page.column("category").to_pylist()] == NULL_LIKE

@@ -192,3 +192,15 @@ def test_unknown_resource_is_a_config_error_with_the_server_message(feed_server)
     missing = replace(source, dataset_id="no-such-resource")
     with pytest.raises(FeedConfigError, match="Resource was not found"):
         _pull(missing)
+
+
+NULL_LIKE = ["NULL", "N/A", "NaN", "null", "#N/A", "-", None]
+
+
+def test_null_like_text_stays_text_and_json_null_is_null(feed_server):
+    """JSON strings such as "NULL" and "N/A" arrive as published text; only a JSON null is missing."""
+    table = make_table(len(NULL_LIKE)).set_column(2, "category", pa.array(NULL_LIKE, pa.string()))
+    feed_server.add_dataset("nulls", table)
+    _, source = _serve(feed_server, 1, name="unused")
+    _, pages = _pull(replace(source, dataset_id="nulls"))
+    assert [v for page in pages for v in page.column("category").to_pylist()] == NULL_LIKE

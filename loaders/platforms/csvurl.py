@@ -7,20 +7,20 @@ with 200, a file in another encoding, a header that lost a column. The file is d
 
 from __future__ import annotations
 
-import codecs
 import csv
+import io
 import tempfile
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from loaders.errors import FeedFormatError
+from loaders.errors import FeedEncodingError, FeedFormatError
 from loaders.http import HttpClient, redact_url
 from loaders.platforms.base import Emit, Progress, PullRequest, PullResult
+from loaders.platforms.textencoding import Encoding, choose_encoding
 
 BLOCK_BYTES = 8 << 20
-SNIFF_BYTES = 1 << 20
 
 
 class CsvAdapter:
@@ -33,37 +33,24 @@ class CsvAdapter:
             download = http.download(source.endpoint, path, headers=_conditional(request.validators))
             if download.status == 304:
                 return PullResult(0, 0, None, is_unchanged=True, validators=request.validators)
-            encoding = detect_encoding(path)
+            url = redact_url(source.endpoint)
+            encoding = choose_encoding(path, download.content_type, source.encoding, source.source_id, url)
             header = read_header(path, encoding)
-            wanted = (
-                set(header)
-                if request.is_probe
-                else _check_header(source, header, redact_url(source.endpoint))
-            )
+            wanted = set(header) if request.is_probe else _check_header(source, header, url)
             pages = rows = 0
             for batch in _batches(path, encoding, header, wanted, source.source_id):
                 emit(pa.Table.from_batches([batch]))
                 pages, rows = pages + 1, rows + batch.num_rows
                 progress(pages, rows)
-        return PullResult(pages, rows, None, validators=download.validators)
+        return PullResult(pages, rows, None, validators=download.validators, available_fields=tuple(header))
 
 
-def detect_encoding(path: Path) -> str:
-    """utf-8 (with or without a BOM) when the start of the file decodes as such, else cp1252."""
-    head = path.read_bytes()[:SNIFF_BYTES] if path.stat().st_size <= SNIFF_BYTES else _head(path)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8"  # pyarrow drops the BOM itself
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if exc.start < len(head) - 4:  # not merely a character cut at the sniff boundary
-            return "cp1252"
-    return "utf-8"
-
-
-def read_header(path: Path, encoding: str) -> list[str]:
-    with path.open(encoding=encoding, newline="") as fh:
-        first = next(csv.reader(fh), [])
+def read_header(path: Path, encoding: Encoding) -> list[str]:
+    """The header row's names, past any BOM that is not the chosen encoding's own."""
+    with path.open("rb") as raw:
+        raw.seek(encoding.skip_bytes)
+        with io.TextIOWrapper(raw, encoding=encoding.name, newline="") as fh:
+            first = next(csv.reader(fh), [])
     return [name.lstrip("\ufeff").strip() for name in first]
 
 
@@ -83,13 +70,15 @@ def _check_header(source, header: list[str], url: str) -> set[str]:
     return wanted
 
 
-def _batches(path: Path, encoding: str, header: list[str], wanted: set[str], source_id: str):
+def _batches(path: Path, encoding: Encoding, header: list[str], wanted: set[str], source_id: str):
     """Blocks of the file, only the mapped columns converted (the rest are skipped, not parsed)."""
     names = [name or f"column_{i}" for i, name in enumerate(header)]
-    read = pacsv.ReadOptions(encoding=encoding, block_size=BLOCK_BYTES, column_names=names, skip_rows=1)
+    # The header row is skipped, so a foreign BOM in front of it never reaches a column name.
+    read = pacsv.ReadOptions(encoding=encoding.name, block_size=BLOCK_BYTES, column_names=names, skip_rows=1)
     convert = pacsv.ConvertOptions(
         include_columns=[name for name in names if name in wanted],
         column_types=dict.fromkeys(names, pa.string()),
+        null_values=[""],  # only an empty cell is missing: "NULL", "N/A", "NaN" are published text
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
     )
@@ -98,11 +87,10 @@ def _batches(path: Path, encoding: str, header: list[str], wanted: set[str], sou
         yield from pacsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert)
     except pa.ArrowInvalid as exc:
         raise FeedFormatError(source_id, f"the file is not well-formed CSV: {exc}") from None
-
-
-def _head(path: Path) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(SNIFF_BYTES)
+    except UnicodeDecodeError as exc:  # checked beforehand, so only a file changed under us gets here
+        raise FeedEncodingError(
+            source_id, f"the text stopped decoding as {encoding.name}: {exc.reason}"
+        ) from None
 
 
 def _conditional(validators: dict | None) -> dict | None:

@@ -102,6 +102,7 @@ def parse_csv_page(body: bytes) -> pa.Table:
     header = pacsv.read_csv(io.BytesIO(body.split(b"\n", 1)[0] + b"\n")).column_names
     convert = pacsv.ConvertOptions(
         column_types={name: pa.string() for name in header},
+        null_values=[""],  # SODA writes a null as an empty cell; "NULL", "N/A", "NaN" are published text
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
     )
