@@ -81,7 +81,7 @@ def page_aggregates(
     else:  # kinds that describe no person get empty, typed frames (and skip the work)
         by_race, by_sex, by_age = _no_people()
     unit_count = int(units["n"].iloc[0]) if units is not None and len(units) else None
-    totals = _totals(kind, total, unit_count, cell_policy)
+    totals = _totals(kind, total, unit_count, cell_policy, city.unit_plural(kind))
     notes = (*filters.ignored, policy.note()) if filters.has_person_columns else filters.ignored
     return PageAggregates(
         filters, trend, by_category, by_finding, by_neighborhood, by_race, by_sex, by_age, totals, notes
@@ -109,14 +109,16 @@ def _people(city: CityData, filters: Filters, raw: dict, total: int, policy: Dis
     return by_race, by_sex, by_age
 
 
-def _totals(kind: str, records: int, units: int | None, policy: DisclosurePolicy) -> Totals:
-    schema = schema_for(kind)
+def _totals(kind: str, records: int, units: int | None, policy: DisclosurePolicy, record_unit: str) -> Totals:
+    unit_label = UNIT_WORDS[kind][1] if kind in UNIT_WORDS else None
+    if unit_label == record_unit:  # records are already incidents (or complaints): no second count
+        units, unit_label = None, None
     shown_records, shown_units = suppress_count(records, policy), suppress_count(units, policy)
     return Totals(
         records=shown_records,
-        record_unit=schema.unit_plural,
+        record_unit=record_unit,
         units=shown_units,
-        unit_label=UNIT_WORDS[kind][1] if kind in UNIT_WORDS else None,
+        unit_label=unit_label,
         is_suppressed=shown_records != records or shown_units != units,
     )
 
@@ -293,7 +295,7 @@ def key_figures(city: CityData, filters: Filters, policy: DisclosurePolicy = DEF
     )
     return KeyFigures(
         kind=filters.kind,
-        unit_plural=schema_for(filters.kind).unit_plural,
+        unit_plural=city.unit_plural(filters.kind),
         count=now,
         previous_count=previous,
         year_before_count=year_before,

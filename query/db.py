@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from query.filters import CATEGORY_COLUMN, FINDING_KINDS, UNIT_COLUMN, person_columns
+from query.quality import unit_plural
 from store.cityindex import CityIndex, read_city_index
 from store.schema import KINDS, NEIGHBORHOOD_SCHEMA, schema_for
 from store.snapshots import POINTER_NAME, Snapshot, SnapshotError, current, dataset_dir
@@ -67,6 +68,14 @@ class CityData:
 
     def has_data(self, kind: str) -> bool:
         return bool(self.snapshots.get(kind))
+
+    def unit_plural(self, kind: str) -> str:
+        """What one record of this kind counts here ("subjects", or "incidents" where a source lists
+        no subjects), from the sources' manifests; "records" if the city's sources disagree."""
+        units = {unit_plural(s.manifest, kind) for s in self.snapshots.get(kind, ())}
+        if len(units) == 1:
+            return units.pop()
+        return "records" if units else schema_for(kind).unit_plural
 
     def kinds_with_data(self) -> tuple[str, ...]:
         return tuple(k for k in KINDS if self.has_data(k))

@@ -35,6 +35,7 @@ from query.db import CityData
 from query.disclosure import DEFAULT_POLICY, DisclosurePolicy
 from query.filters import Filters
 from query.provenance import parse_time, source_provenance
+from query.quality import source_quality
 from query.records import count_records, public_columns, read_records
 from store.schema import schema_for
 
@@ -187,7 +188,7 @@ def notes_text(
         f"Contents: {what}",
         f"City: {city.name}",
         f"Selection: {filters.describe(city.neighborhood_names, max_listed=None)}",
-        f"Counting unit: {schema.unit_plural}. {schema.unit_note}",
+        f"Counting unit: {city.unit_plural(filters.kind)}. {schema.unit_note}",
         f"Dates: the date each event occurred, in the city's local time ({city.time_zone}).",
         "",
         "Sources",
@@ -224,6 +225,10 @@ def _source_lines(city: CityData, kind: str) -> list[str]:
             f"  Source updated: {_stamp(src.source_updated_at)}; fetched: {_stamp(src.fetched_at)}; "
             f"rows in snapshot: {src.row_count:,}; snapshot: {src.snapshot_id}",
         ]
+        if src.manifest is not None:
+            quality = source_quality(src.manifest)
+            lines += [f"  Counting: {rule}" for rule in quality.rules]
+            lines += [f"  Entry check: {quality.verified}"] + [f"  Quality: {f}" for f in quality.figures]
         if src.is_synthetic:
             lines.append("  SYNTHETIC DATA: generated for demonstration; no real people or events.")
     if city.reference is not None:

@@ -2,10 +2,12 @@
 
 import io
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from loaders.refresh import RefreshOptions, refresh
 from query import Filters, open_city, page_aggregates
@@ -13,6 +15,7 @@ from store import snapshots
 from tests import real_shapes
 
 YEARS = (2021, 2022, 2023)
+APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 
 
 def _refresh(tmp_path, feed_server, *source_ids, files=None):
@@ -113,3 +116,23 @@ def test_each_source_states_its_unit_and_rules(tmp_path, feed_server, source_id)
     provenance = snapshots.current(tmp_path / "cache", source_id).manifest.provenance
     assert provenance["unit"] in ("allegation", "subject", "incident")
     assert provenance["rules"][0].startswith(f"One published row is one {provenance['row_unit']}")
+
+
+def test_data_page_tells_readers_the_unit_rules_and_quality(tmp_path, feed_server, monkeypatch):
+    """The data page lists each source's counting rules, its gate figures and the values no recode knew."""
+    outcomes, _ = _refresh(tmp_path, feed_server, "oak_complaints", "oak_force")
+    assert all(o.status == "ok" for o in outcomes), [o.message for o in outcomes]
+    monkeypatch.setenv("DASHBOARD_CACHE", str(tmp_path / "cache"))
+    app = AppTest.from_file(APP, default_timeout=90)
+    app.query_params["city"] = "oakvale"
+    app.run()
+    app.switch_page("app_pages/data.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    texts = " ".join([m.value for m in app.markdown] + [c.value for c in app.caption])
+    assert "Complaint Type is “Civilian”" in texts and "content hash" in texts
+    assert "of records have no usable date" in texts and "have no neighborhood" in texts
+    assert "dropped as copies" in texts and "records come from cells listing several people" in texts
+    tables = [t.value for t in app.dataframe]
+    facts = next(t for t in tables if "Records" in list(t.iloc[:, 0]))
+    assert facts.set_index(facts.columns[0]).loc["Records"].iloc[0].endswith("allegations")
+    assert any("CST" in v or "CDT" in v for t in tables for v in t.astype(str).to_numpy().ravel())

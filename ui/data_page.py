@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pandas as pd
 import streamlit as st
 
 import query
 from query.db import CityData
+from query.quality import unit_plural
 from store.schema import schema_for
 from ui import session, settings, widgets
 from ui.filters import Selection
+from ui.quality import render_quality
 
 
 def render() -> None:
@@ -47,10 +51,10 @@ def _source_card(city: CityData, selection: Selection, source: query.SourceProve
         "Dataset": source.landing_page,
         "Dataset id": source.source_dataset_id or source.dataset_id,
         "Licence": source.licence,
-        "Source updated": _when(source.source_updated_at),
-        "Fetched": _when(source.fetched_at),
-        "Newest record": _when(source.newest_record_at),
-        "Records": f"{source.row_count:,} {schema_for(source.kind).unit_plural}",
+        "Source updated": _when(source.source_updated_at, city.time_zone),
+        "Fetched": _when(source.fetched_at, city.time_zone),
+        "Newest record": _when(source.newest_record_at, city.time_zone),
+        "Records": f"{source.row_count:,} {unit_plural(source.manifest, source.kind)}",
         "Status": "last refresh failed; showing the last good copy"
         if source.last_attempt and source.last_attempt.status == "failed"
         else source.status,
@@ -59,6 +63,7 @@ def _source_card(city: CityData, selection: Selection, source: query.SourceProve
     st.dataframe(
         pd.DataFrame({"": list(facts), "Value": list(facts.values())}), hide_index=True, width="stretch"
     )
+    render_quality(source)
     filters = selection.filters(source.kind)
     described = widgets.md_escape(filters.describe(city.neighborhood_names))
     refusal = query.export_refusal(city, filters, settings.EXPORTS)
@@ -76,5 +81,9 @@ def _source_card(city: CityData, selection: Selection, source: query.SourceProve
     )
 
 
-def _when(moment) -> str:
-    return f"{moment:%d %b %Y %H:%M} UTC" if moment else "not published"
+def _when(moment, time_zone: str) -> str:
+    """A moment in the city's own zone, labelled with that zone (CST, EDT), not a bare 'UTC'."""
+    if not moment:
+        return "not published"
+    local = moment.astimezone(ZoneInfo(time_zone))
+    return f"{local:%d %b %Y %H:%M} {local.tzname()}"

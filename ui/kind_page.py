@@ -13,7 +13,6 @@ import streamlit as st
 
 import query
 from query.db import CityData
-from store.schema import schema_for
 from ui import charts, session, settings, widgets
 from ui.filters import Selection
 
@@ -112,7 +111,7 @@ def _map_and_ranking(
         table = session.neighborhood_counts(city.city_id, city.snapshot_key, whole)
     else:
         table = aggs.by_neighborhood
-    unit = schema_for(filters.kind).unit_plural
+    unit = city.unit_plural(filters.kind)
     value, value_label = ("rate_per_1000", f"{unit} per 1,000 residents") if is_rate else ("count", unit)
     mapped = table[table["neighborhood_id"].notna()].rename(columns={"name": "neighborhood_name"})
     mapped = mapped.assign(
