@@ -17,7 +17,9 @@ from store import DEFAULT_CACHE_ROOT
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s %(message)s"
+    )
     try:
         catalog = load_catalog(args.catalog)
     except CatalogError as exc:
@@ -47,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
         "--catalog", default=str(DEFAULT_CATALOG), help="catalogue file (default: %(default)s)"
     )
     parser.add_argument("--cache", default=DEFAULT_CACHE_ROOT, help="snapshot folder (default: %(default)s)")
+    parser.add_argument(
+        "--debug", action="store_true", help="log details, with tracebacks of unexpected errors"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check", help="validate the catalogue and report every problem")
     check.add_argument(
@@ -107,7 +112,10 @@ def summary_table(outcomes: list[SourceOutcome]) -> str:
     widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
     text = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in lines]
     problems = [f"! {o.message}" for o in outcomes if o.status == "failed"]
-    return "\n".join(text + problems)
+    unmapped = [
+        f"  {o.source_id} shows as published (no recode): {line}" for o in outcomes for line in o.unmapped
+    ]
+    return "\n".join(text + problems + (["", "Values no recode table knows:", *unmapped] if unmapped else []))
 
 
 if __name__ == "__main__":

@@ -66,6 +66,7 @@ class SourceOutcome:
     bytes_received: int = 0
     duration_s: float = 0.0
     message: str = ""
+    unmapped: tuple[str, ...] = ()  # "finding: 'Mediated' (12), ..." per recoded column, for the summary
 
     @property
     def rows_per_s(self) -> float:
@@ -126,7 +127,9 @@ def refresh_source(
             source.source_id, "failed", duration_s=time.monotonic() - started, message=str(exc)
         )
     except Exception as exc:  # an operator must see it, but the other sources still refresh
-        log.exception("unexpected failure refreshing %s", source.source_id)
+        # One line, no traceback (the rule for every output); `--debug` logging shows the stack.
+        log.error("unexpected failure refreshing %s: %s: %s", source.source_id, type(exc).__name__, exc)
+        log.debug("traceback", exc_info=True)
         message = f"{source.source_id}: unexpected {type(exc).__name__}: {exc}"
         outcome = SourceOutcome(
             source.source_id, "failed", duration_s=time.monotonic() - started, message=message
@@ -185,6 +188,15 @@ def _pull_and_publish(source, city, index, options, reporter, started) -> Source
         result.pages,
         http.bytes_received,
         time.monotonic() - started,
+        unmapped=_unmapped_lines(normalizer.stats),
+    )
+
+
+def _unmapped_lines(stats) -> tuple[str, ...]:
+    return tuple(
+        f"{column}: " + ", ".join(f"{value!r} ({n:,})" for value, n in counts.most_common(5))
+        for column, counts in sorted(stats.unmapped.items())
+        if counts
     )
 
 

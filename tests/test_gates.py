@@ -248,3 +248,37 @@ def test_probe_reports_fields_samples_unit_and_unmapped_values(tmp_path, feed_se
     assert "One published row is one allegation" in out and "Complaint Type" in out
     assert "'Disposition Code 7'" in out and "parse as '%m/%d/%Y'" in out
     assert snapshots.current(tmp_path / "cache", "oak_complaints") is None
+
+
+def test_allow_keeps_identical_subjects_as_separate_numbered_records(tmp_path, feed_server):
+    """Two subjects of one incident alike in every field both count, the second numbered #2."""
+    incidents = (
+        b"Incident Key,Occurred,Pct,Force Type\r\nT1,03/04/2022,N,Taser\r\nT2,03/05/2022,S,Firearm\r\n"
+    )
+    subjects = (
+        b"Incident Key,Race,Gender,Age\r\nT1,Black,Male,28\r\nT1,Black,Male,28\r\nT2,White,Female,40\r\n"
+    )
+    catalog, _ = _oak(
+        tmp_path,
+        feed_server,
+        "oak_force_subjects",
+        files={"incidents.csv": incidents, "subjects.csv": subjects},
+    )
+    [outcome] = _refresh(catalog, tmp_path)
+    assert outcome.status == "ok" and outcome.rows == 3, outcome.message
+    snap = snapshots.current(tmp_path / "cache", "oak_force_subjects")
+    ids = pq.read_table(snap.file("data.parquet"), columns=["record_id"]).column("record_id").to_pylist()
+    assert sorted(ids) == ["T1|Black|Male|28", "T1|Black|Male|28#2", "T2|White|Female|40"]
+    assert snap.manifest.stats["identity"]["repeated_rows"] == 1
+
+
+def test_refresh_summary_lists_values_no_recode_knows(tmp_path, feed_server):
+    """A few unknown findings publish (under the threshold) and the refresh summary names them."""
+    body = real_shapes.complaints_csv().replace(b"Pending", b"Held For Review", 2)
+    catalog, _ = _oak(tmp_path, feed_server, "oak_complaints", files={"complaints.csv": body})
+    cmd = [sys.executable, "-m", "loaders", "--catalog", str(catalog.path), "--cache", str(tmp_path / "c")]
+    result = subprocess.run([*cmd, "refresh"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Values no recode table knows:" in result.stdout
+    assert "finding: 'Held For Review' (" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
