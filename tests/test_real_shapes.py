@@ -136,3 +136,19 @@ def test_data_page_tells_readers_the_unit_rules_and_quality(tmp_path, feed_serve
     facts = next(t for t in tables if "Records" in list(t.iloc[:, 0]))
     assert facts.set_index(facts.columns[0]).loc["Records"].iloc[0].endswith("allegations")
     assert any("CST" in v or "CDT" in v for t in tables for v in t.astype(str).to_numpy().ravel())
+
+
+def test_rates_asked_for_in_a_city_without_population_show_counts_with_a_note(
+    tmp_path, feed_server, monkeypatch
+):
+    """A link asking for rates in Oakvale gets counts and a plain note that there is no population."""
+    [outcome], _ = _refresh(tmp_path, feed_server, "oak_crime")
+    assert outcome.status == "ok", outcome.message
+    monkeypatch.setenv("DASHBOARD_CACHE", str(tmp_path / "cache"))
+    app = AppTest.from_file(APP, default_timeout=90)
+    app.query_params["city"] = "oakvale"
+    app.query_params["measure"] = "Per 1,000 residents"
+    app.run()
+    app.switch_page("app_pages/crime.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert any("publishes no population" in i.value for i in app.info)

@@ -111,6 +111,11 @@ def _map_and_ranking(
         table = session.neighborhood_counts(city.city_id, city.snapshot_key, whole)
     else:
         table = aggs.by_neighborhood
+    if is_rate and not table["population"].notna().any():
+        st.info(
+            f"{city.name} publishes no population per {label.lower()}, so rates per resident are not shown; these are counts."
+        )
+        is_rate = False
     unit = city.unit_plural(filters.kind)
     value, value_label = ("rate_per_1000", f"{unit} per 1,000 residents") if is_rate else ("count", unit)
     mapped = table[table["neighborhood_id"].notna()].rename(columns={"name": "neighborhood_name"})
