@@ -147,19 +147,41 @@ def _measure(con, out: Path, tz: str) -> dict:
     }
 
 
-def compare_ids(current: Path, previous: Path | None) -> tuple[int, int]:
-    """Records in `current` but not `previous`, and the other way round (deletions upstream)."""
+def compare_snapshots(current: Path, previous: Path | None, months_listed: int = 36) -> dict:
+    """What changed against the previous snapshot: records added, removed and revised (same id,
+    any published value different), and the months whose counts moved, with old and new counts."""
     if previous is None:
-        return pq.read_metadata(current).num_rows, 0
+        return {"added": pq.read_metadata(current).num_rows, "removed": 0, "revised": 0, "months": []}
     con = duckdb.connect(config={"threads": 2, "memory_limit": "1GB"})
     try:
         now, before = f"read_parquet({sql_path(current)})", f"read_parquet({sql_path(previous)})"
-        return con.sql(
-            f"SELECT (SELECT count(*) FROM {now} WHERE record_id NOT IN (SELECT record_id FROM {before})), "
-            f"(SELECT count(*) FROM {before} WHERE record_id NOT IN (SELECT record_id FROM {now}))"
+        names = [n for n in pq.read_schema(current).names if n in pq.read_schema(previous).names]
+        values = [n for n in names if n not in ("record_id", "source_id")]
+        changed = " OR ".join(f"n.{_q(c)} IS DISTINCT FROM b.{_q(c)}" for c in values) or "false"
+        added, removed, revised = con.sql(
+            f"SELECT count(*) FILTER (WHERE b.record_id IS NULL), count(*) FILTER (WHERE n.record_id IS NULL), "
+            f"count(*) FILTER (WHERE n.record_id IS NOT NULL AND b.record_id IS NOT NULL AND ({changed})) "
+            f"FROM {now} n FULL OUTER JOIN {before} b USING (record_id)"
         ).fetchall()[0]
+        months = con.sql(
+            f"WITH n AS (SELECT occurred_month AS m, count(*) AS c FROM {now} GROUP BY 1), "
+            f"b AS (SELECT occurred_month AS m, count(*) AS c FROM {before} GROUP BY 1) "
+            "SELECT strftime(coalesce(n.m, b.m), '%Y-%m'), coalesce(b.c, 0), coalesce(n.c, 0) "
+            "FROM n FULL OUTER JOIN b USING (m) WHERE coalesce(b.c, 0) <> coalesce(n.c, 0) "
+            f"AND coalesce(n.m, b.m) IS NOT NULL ORDER BY 1 DESC LIMIT {months_listed}"
+        ).fetchall()
     finally:
         con.close()
+    return {
+        "added": added,
+        "removed": removed,
+        "revised": revised,
+        "months": [{"month": m, "before": int(old), "after": int(new)} for m, old, new in months],
+    }
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def sql_path(path: Path) -> str:

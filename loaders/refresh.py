@@ -25,7 +25,7 @@ from loaders.catalog import Catalog, City, Geography, Source
 from loaders.catalog_rules import Identity
 from loaders.errors import FeedError, FeedIncompleteError
 from loaders.finalize import ROW_GROUP_ROWS as ROW_GROUP_ROWS  # re-exported for bench/
-from loaders.finalize import check_identity, compare_ids, finalize, snapshot_writer
+from loaders.finalize import check_identity, compare_snapshots, finalize, snapshot_writer
 from loaders.gates import check_fields, check_quality, quality_figures
 from loaders.geo import NeighborhoodIndex
 from loaders.http import HttpClient, RetryPolicy
@@ -166,8 +166,12 @@ def _pull_and_publish(source, city, index, options, reporter, started) -> Source
         figures = quality_figures(source, normalizer.stats, shaper.stats)
         check_quality(source, normalizer.stats, figures)
         _check_plausible(source, checks, previous, since is not None, options)
-        checks["new_rows"], checks["removed_rows"] = compare_ids(
-            staging / DATA_FILE, previous.file(DATA_FILE) if previous else None
+        changes = compare_snapshots(staging / DATA_FILE, previous.file(DATA_FILE) if previous else None)
+        changes["previous_snapshot"] = previous.snapshot_id if previous else None
+        checks["new_rows"], checks["removed_rows"], checks["changes"] = (
+            changes["added"],
+            changes["removed"],
+            changes,
         )
         watermark = newest_update or (_watermark(previous) if since is not None else None)
         manifest = _manifest(
@@ -297,6 +301,7 @@ def _manifest(
         "new_rows": checks["new_rows"],
         "removed_rows": checks["removed_rows"],
         "validators": result.validators,
+        "changes": checks["changes"],
         "watermark": newest_update.isoformat() if newest_update else None,
     }
     return snapshots.Manifest(

@@ -30,6 +30,7 @@ class SourceQuality:
     verified: str  # whether the catalogue entry was checked against a real export, and why not
     figures: tuple[str, ...]  # "3.1% of records have no usable date", ...
     unmapped: pd.DataFrame  # column, published value, records: values no recode table knew
+    changes: tuple[str, ...] = ()  # against the previous snapshot: records and months that moved
 
 
 def unit_plural(manifest: Manifest | None, kind: str) -> str:
@@ -46,6 +47,7 @@ def source_quality(manifest: Manifest) -> SourceQuality:
         verified=_verified(provenance),
         figures=tuple(_figures(stats, manifest.row_count)),
         unmapped=_unmapped(stats),
+        changes=tuple(_changes(stats.get("changes") or {})),
     )
 
 
@@ -93,6 +95,30 @@ def _identity(identity: dict, records: int) -> list[str]:
     if merged_in:
         out.append(f"{merged_in:,} published rows were combined into {records:,} records.")
     return out
+
+
+def _changes(changes: dict) -> list[str]:
+    """So that staff are not surprised at a meeting by a number that moved since they last looked."""
+    if not changes.get("previous_snapshot"):
+        return []
+    out = [
+        f"Since the previous snapshot ({changes['previous_snapshot']}): {changes.get('added', 0):,} added, "
+        f"{changes.get('removed', 0):,} removed, {changes.get('revised', 0):,} revised."
+    ]
+    months = changes.get("months") or []
+    if months:
+        listed = "; ".join(
+            f"{_month_words(m['month'])}: {m['before']:,} → {m['after']:,}" for m in months[:12]
+        )
+        more = f" (and {len(months) - 12} more)" if len(months) > 12 else ""
+        out.append(f"Months whose counts changed: {listed}{more}.")
+    return out
+
+
+def _month_words(month: str) -> str:
+    year, number = month.split("-")
+    names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    return f"{names[int(number) - 1]} {year}"
 
 
 def _unmapped(stats: dict) -> pd.DataFrame:

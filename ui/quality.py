@@ -20,6 +20,8 @@ def render_quality(source: query.SourceProvenance) -> None:
         st.caption(md_escape(quality.verified))
         if quality.figures:
             st.markdown(md_escape(" ".join(quality.figures)))
+        for line in quality.changes:
+            st.caption(md_escape(line))
         if not quality.unmapped.empty:
             st.caption("Published values no recode table knew; they are shown as published:")
             st.dataframe(quality.unmapped, hide_index=True, width="stretch")
