@@ -129,6 +129,19 @@ class Source:
         ours = {"__geometry_x", "__geometry_y"}
         return {raw: role for raw, role in wanted.items() if raw not in joined | ours}
 
+    @property
+    def is_reshaped(self) -> bool:
+        """Whether rows were filtered, split, joined, merged or dropped here, so that the
+        publisher's own count of its rows is not the count we publish."""
+        multi = self.multi_value
+        return bool(
+            self.filters
+            or self.rollup
+            or self.join
+            or (multi and multi.split_rows)
+            or self.identity.duplicates != "refuse"
+        )
+
     def rules_in_words(self) -> list[str]:
         """Every counting rule of this source as a sentence, for the data page and download notes."""
         words = [f"One published row is one {self.row_unit}; figures count {self.unit}s."]

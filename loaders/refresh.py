@@ -334,6 +334,9 @@ def _manifest(
             "rules": source.rules_in_words(),
             "verified": source.verified,
             "verified_note": source.verified_note,
+            # What a "check at the source" link needs to ask the publisher for the same count.
+            "is_reshaped": source.is_reshaped,
+            "district_field": source.geography.district_field,
         },
     )
 

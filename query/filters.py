@@ -10,7 +10,8 @@ import calendar
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from store.schema import schema_for
 
@@ -288,9 +289,12 @@ class Filters:
         """
         return self._source_where(field_map, _soql_date, "")
 
-    def to_arcgis_where(self, field_map: Mapping[str, str]) -> str | None:
-        """An ArcGIS REST `where` for these filters (same rules as `to_soql`); '1=1' when there is none."""
-        return self._source_where(field_map, _arcgis_date, "1=1")
+    def to_arcgis_where(self, field_map: Mapping[str, str], time_zone: str = "UTC") -> str | None:
+        """An ArcGIS REST `where` for these filters (same rules as `to_soql`); '1=1' when there is none.
+
+        ArcGIS compares dates as UTC instants, so a local day starts at local midnight in UTC terms.
+        """
+        return self._source_where(field_map, lambda day: _arcgis_date(day, time_zone), "1=1")
 
     def _source_where(self, field_map: Mapping[str, str], date_literal, empty: str) -> str | None:
         eff = self.effective()
@@ -355,8 +359,9 @@ def _soql_date(day: date) -> str:
     return f"'{day.isoformat()}T00:00:00'"
 
 
-def _arcgis_date(day: date) -> str:
-    return f"TIMESTAMP '{day.isoformat()} 00:00:00'"
+def _arcgis_date(day: date, time_zone: str) -> str:
+    start = datetime.combine(day, time(), ZoneInfo(time_zone)).astimezone(UTC)
+    return f"TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}'"
 
 
 def _year_earlier(day: date) -> date:

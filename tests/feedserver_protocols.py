@@ -33,6 +33,8 @@ _OPS |= {"!=": pc.not_equal, "<>": pc.not_equal}
 _LITERAL = r"('(?:[^']|'')*'|-?\d+(?:\.\d+)?)"
 _SOQL_CONDITION = re.compile(rf"^\s*([:\w]+)\s*(>=|<=|!=|<>|=|>|<)\s*{_LITERAL}\s*$")
 _ESRI_CONDITION = re.compile(rf"^\s*(\w+)\s*(>=|<=|<>|=|>|<)\s*(?:(timestamp|date)\s+)?{_LITERAL}\s*$", re.I)
+# `field IN ('a', 'b')`, as "check at the source" links ask (both platforms spell it the same way).
+_IN_CONDITION = re.compile(rf"^\s*(\w+)\s+in\s*\(\s*({_LITERAL}(?:\s*,\s*{_LITERAL})*)\s*\)\s*$", re.I)
 _ORDER_ITEM = re.compile(r'^\s*"?([:\w]+)"?(?:\s+(asc|desc))?\s*$', re.I)
 
 
@@ -235,6 +237,9 @@ def _soql_where(ds: Dataset, params: dict[str, str]):
     masks = []
     where = params.get("$where", "").strip()
     for part in re.split(r"\s+and\s+", where, flags=re.I) if where else []:
+        if (listed := _in_mask(ds, part, lambda n: _soql_column(ds, n))) is not None:
+            masks.append(listed)
+            continue
         match = _SOQL_CONDITION.match(part)
         if not match:
             raise QueryError("query.compiler.malformed", f"Could not parse SoQL condition {part!r}")
@@ -246,6 +251,23 @@ def _soql_where(ds: Dataset, params: dict[str, str]):
                 _compare(ds.keys.column(_soql_column(ds, name)), "=", "'" + value.replace("'", "''") + "'")
             )
     return _and(masks)
+
+
+def _in_mask(ds: Dataset, part: str, column_of):
+    """A mask for `field IN (...)`, or None when the condition is not of that form."""
+    match = _IN_CONDITION.match(part)
+    if not match:
+        return None
+    literals = re.findall(_LITERAL, match[2])
+    col = ds.keys.column(column_of(match[1]))
+    return _or([_compare(col, "=", literal) for literal in literals])
+
+
+def _or(masks):
+    out = masks[0]
+    for mask in masks[1:]:
+        out = pc.or_kleene(out, mask)
+    return out
 
 
 def _soql_count_key(select: str) -> str | None:
@@ -378,6 +400,9 @@ def _esri_where(ds: Dataset, params: dict[str, str]):
     masks = []
     for part in re.split(r"\s+and\s+", params.get("where", "1=1").strip() or "1=1", flags=re.I):
         if re.fullmatch(r"\s*1\s*=\s*1\s*", part):
+            continue
+        if (listed := _in_mask(ds, part, lambda n: _esri_column(ds, n, for_keys=True))) is not None:
+            masks.append(listed)
             continue
         match = _ESRI_CONDITION.match(part)
         if not match:

@@ -15,6 +15,7 @@ import query
 from query.db import CityData
 from ui import charts, session, settings, widgets
 from ui.filters import Selection
+from ui.source_check import render_how_counted
 
 PAGE_TITLES = {"crime_incident": "Crime", "complaint": "Civilian complaints", "use_of_force": "Use of force"}
 MAP_KEY = "chart_map"
@@ -34,6 +35,7 @@ def render(kind: str) -> None:
     figures = session.key_figures(city.city_id, city.snapshot_key, filters)
     description = widgets.md_escape(filters.describe(city.neighborhood_names))
     _headline(aggs, figures, description)
+    render_how_counted(city, filters)
     for note in aggs.notes:
         st.caption(note)
     _trend_and_categories(city, aggs, description)

@@ -1,0 +1,24 @@
+"""How a page's headline figure was counted, and a link asking the publisher for the same count."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import query
+from query.db import CityData
+from query.source_check import snapshot_query, source_checks
+from ui.widgets import md_escape
+
+
+def render_how_counted(city: CityData, filters: query.Filters) -> None:
+    with st.expander("How this figure was counted, and check it at the source"):
+        st.markdown(
+            f"Selection in words: {md_escape(filters.describe(city.neighborhood_names, max_listed=None))}."
+        )
+        st.caption("The same count as a query over this site's snapshot:")
+        st.code(snapshot_query(filters), language="sql", wrap_lines=True)
+        for check in source_checks(city, filters):
+            st.markdown(f"**{md_escape(check.source_title)}**: {md_escape(check.explanation)}")
+            if check.url:
+                st.code(check.url, language=None, wrap_lines=True)
+                st.link_button("Ask the publisher's API (opens their site)", check.url)
