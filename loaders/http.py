@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -33,6 +33,14 @@ class Download:
     bytes_written: int
     validators: dict
     content_type: str
+
+
+@dataclass(frozen=True)
+class Body:
+    """A whole response body with the headers it came with (some protocols put metadata there)."""
+
+    content: bytes
+    headers: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,11 @@ class HttpClient:
 
     def get_bytes(self, url: str, params: dict | None = None, *, method: str = "GET") -> bytes:
         """The whole body, retried as a unit; a truncated body counts as a failed attempt."""
-        return self._with_retries(url, params, method, lambda resp: resp.content)
+        return self.get_body(url, params, method=method).content
+
+    def get_body(self, url: str, params: dict | None = None, *, method: str = "GET") -> Body:
+        """Like get_bytes, with the response headers."""
+        return self._with_retries(url, params, method, lambda resp: Body(resp.content, resp.headers))
 
     def get_json(self, url: str, params: dict | None = None, *, method: str = "GET") -> Any:
         body = self.get_bytes(url, params, method=method)
@@ -202,6 +214,8 @@ def _server_message(resp: requests.Response) -> str:
 def _size(result) -> int:
     if isinstance(result, Download):
         return result.bytes_written
+    if isinstance(result, Body):
+        return len(result.content)
     return len(result) if isinstance(result, bytes) else 0
 
 

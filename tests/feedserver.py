@@ -102,6 +102,7 @@ class DatasetSettings:
     arcgis_short_pages: bool = False
     arcgis_supports_pagination: bool = True
     ckan_rows_max: int = 32000
+    socrata_fields_header: bool = True  # wide real datasets drop X-SODA2-Fields (with an X-SODA2-Warning)
     shuffle_ties: bool = True
 
 

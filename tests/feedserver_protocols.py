@@ -175,9 +175,8 @@ def socrata_resource(ds: Dataset | None, name: str, fmt: str, params: dict[str, 
     if count_key is not None:
         count = ds.table.num_rows if mask is None else int(pc.sum(pc.fill_null(mask, False)).as_py() or 0)
         if fmt == "csv":
-            return _soql_csv_response(
-                f'"{count_key}"\n"{count}"\n'.encode(), [count_key], ["number"], headers
-            )
+            fields = {"X-SODA2-Fields": f'["{count_key}"]', "X-SODA2-Types": '["number"]'}
+            return _soql_csv_response(f'"{count_key}"\n"{count}"\n'.encode(), headers | fields)
         return json_response([{count_key: str(count)}], headers=headers)
     if ds.settings.socrata_max_limit is not None:
         limit = min(limit, ds.settings.socrata_max_limit)  # silently, as capped portals do
@@ -186,13 +185,20 @@ def socrata_resource(ds: Dataset | None, name: str, fmt: str, params: dict[str, 
     if fmt == "csv":
         page = ds.socrata_csv.select(names).take(rows)
         lines = [",".join(f'"{n}"' for n in names)] + _texts(pc.binary_join_element_wise(*page.columns, ","))
-        return _soql_csv_response(("\n".join(lines) + "\n").encode(), names, types, headers)
+        headers |= _soql_field_headers(ds, names, types)
+        return _soql_csv_response(("\n".join(lines) + "\n").encode(), headers)
     page = ds.socrata_objects(tuple(names)).take(rows)
-    headers |= {"X-SODA2-Fields": orjson.dumps(names).decode(), "X-SODA2-Types": orjson.dumps(types).decode()}
+    headers |= _soql_field_headers(ds, names, types)
     # The real server separates rows with "\n," and ends with "]\n"; keep that so parsers meet it here.
     return Response(
         200, b"[" + _join(page, "\n,") + b"]\n", {"Content-Type": "application/json;charset=utf-8", **headers}
     )
+
+
+def _soql_field_headers(ds: Dataset, names: list[str], types: list[str]) -> dict[str, str]:
+    if not ds.settings.socrata_fields_header:
+        return {"X-SODA2-Warning": "X-SODA2-Fields, X-SODA2-Types, and X-SODA2-Legacy-Types are suppressed"}
+    return {"X-SODA2-Fields": orjson.dumps(names).decode(), "X-SODA2-Types": orjson.dumps(types).decode()}
 
 
 def socrata_view(ds: Dataset | None, name: str) -> Response:
@@ -208,9 +214,8 @@ def socrata_view(ds: Dataset | None, name: str) -> Response:
     return json_response(meta | {"columns": columns})
 
 
-def _soql_csv_response(body: bytes, names: list[str], types: list[str], headers: dict) -> Response:
-    fields = {"X-SODA2-Fields": orjson.dumps(names).decode(), "X-SODA2-Types": orjson.dumps(types).decode()}
-    return Response(200, body, {"Content-Type": "text/csv; charset=UTF-8", **headers, **fields})
+def _soql_csv_response(body: bytes, headers: dict) -> Response:
+    return Response(200, body, {"Content-Type": "text/csv; charset=UTF-8", **headers})
 
 
 def _soql_type(kind: pa.DataType) -> str:

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from loaders.catalog import Geography, Source
-from loaders.errors import FeedAuthError, FeedConfigError, FeedUnavailableError
+from loaders.errors import FeedAuthError, FeedConfigError, FeedFormatError, FeedUnavailableError
 from loaders.http import HttpClient, RetryPolicy
 from loaders.platforms.arcgis import (
     ArcGISAdapter,
@@ -290,3 +290,19 @@ def test_null_like_text_stays_text_and_json_null_is_null(feed_server):
     feed_server.add_dataset("incidents", table)
     _, pages = _pull(_source(feed_server.arcgis_layer_url("incidents")))
     assert [v for page in pages for v in page.column("category").to_pylist()] == NULL_LIKE
+
+
+def test_available_fields_are_the_layer_fields_including_a_renamed_one(feed_server):
+    """The layer's declared fields are reported, so a field the publisher renamed shows its new name."""
+    table = make_table(20).rename_columns(["id", "occurred", "offense", "amount", "lat", "lon", "updated_at"])
+    feed_server.add_dataset("incidents", table)
+    result, _ = _pull(_source(feed_server.arcgis_layer_url("incidents")), page_size=7)
+    assert result.available_fields == ("OBJECTID", *table.column_names)
+    assert "category" not in result.available_fields
+
+
+def test_metadata_field_without_a_name_is_a_format_error():
+    """Hand-made metadata with a nameless field is named as a protocol breakage, not a KeyError."""
+    meta = {"fields": [{"name": "OBJECTID", "type": "esriFieldTypeOID"}, {"type": "esriFieldTypeString"}]}
+    with pytest.raises(FeedFormatError, match="without a text `name`"):
+        read_layer(meta, _request(), "t")

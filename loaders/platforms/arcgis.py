@@ -60,6 +60,7 @@ class Layer:
     is_paged: bool
     schema: pa.Schema  # the attribute columns every page is cast to
     updated_at: datetime | None
+    fields: tuple[str, ...] = ()  # every field the layer declares, as the source's own column list
 
 
 class ArcGISAdapter:
@@ -88,7 +89,7 @@ class ArcGISAdapter:
             pages, rows = pages + 1, rows + page.num_rows
             progress(pages, rows)
         extra = (GEOMETRY_X, GEOMETRY_Y) + ((UPDATED_AT_COLUMN,) if source.updated_at_field else ())
-        return PullResult(pages, rows, count, layer.updated_at, extra)
+        return PullResult(pages, rows, count, layer.updated_at, extra, available_fields=layer.fields)
 
 
 def ask(http: HttpClient, url: str, params: dict, *, method: str = "POST") -> dict:
@@ -140,6 +141,8 @@ def read_layer(meta: dict, request: PullRequest, source_id: str) -> Layer:
         raise FeedConfigError(
             source_id, "the endpoint lists no fields; it must be a layer URL ending in /<n>"
         )
+    if not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in fields):
+        raise FeedFormatError(source_id, "the layer metadata lists a field without a text `name`")
     types = {f.get("name"): f.get("type") for f in fields}
     oid = meta.get("objectIdField") or next((n for n, t in types.items() if t == "esriFieldTypeOID"), None)
     if oid not in types:
@@ -157,7 +160,8 @@ def read_layer(meta: dict, request: PullRequest, source_id: str) -> Layer:
     editing = meta.get("editingInfo") or {}
     edited_ms = editing.get("dataLastEditDate") or editing.get("lastEditDate")
     updated_at = datetime.fromtimestamp(edited_ms / 1000, UTC) if isinstance(edited_ms, int | float) else None
-    return Layer(oid, page_size, is_paged, arrow_schema(fields), updated_at)
+    names = tuple(f["name"] for f in fields)
+    return Layer(oid, page_size, is_paged, arrow_schema(fields), updated_at, names)
 
 
 def arrow_schema(fields: list[dict]) -> pa.Schema:

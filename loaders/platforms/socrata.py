@@ -37,7 +37,7 @@ class SocrataAdapter:
             order = ":updated_at, :id"  # a unique tail, so pages can neither overlap nor skip
         count = self.count(http, resource, where)
 
-        def fetch(offset: int) -> pa.Table:
+        def fetch(offset: int) -> tuple[pa.Table, tuple[str, ...] | None]:
             params = {
                 "$select": ":*, *",
                 "$order": order,
@@ -46,29 +46,18 @@ class SocrataAdapter:
             }
             if where:
                 params["$where"] = where
-            body = http.get_bytes(f"{resource}.{fmt}", params)
-            return parse_csv_page(body) if fmt == "csv" else parse_json_page(body, source.source_id)
+            body = http.get_body(f"{resource}.{fmt}", params)
+            content = body.content
+            page = parse_csv_page(content) if fmt == "csv" else parse_json_page(content, source.source_id)
+            return page, soda2_fields(body.headers)
 
-        pages = rows = 0
-        # The next page downloads while this one is normalised and written; one request at a time.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(fetch, 0)
-            while True:
-                page = pending.result()
-                if page.num_rows == 0:
-                    break
-                received = rows + page.num_rows
-                # A server may cap $limit below what we asked, so a short page is no sign of the end;
-                # the source's own count is.
-                has_more = count is None or received < count
-                if has_more:
-                    pending = pool.submit(fetch, received)
-                emit(_with_updated_at(page))
-                pages, rows = pages + 1, received
-                progress(pages, rows)
-                if not has_more:
-                    break
-        return PullResult(pages, rows, count, self.updated_at(http, source), (":id", ":updated_at"))
+        pages, rows, declared, first_columns = _page_through(fetch, count, emit, progress)
+        meta = self.metadata(http, source)
+        # JSON rows leave nulls out, so the view's column list beats the first page's keys.
+        declared = declared or _view_fields(meta) or first_columns
+        return PullResult(
+            pages, rows, count, _updated_at(meta), (":id", ":updated_at"), available_fields=declared
+        )
 
     def count(self, http: HttpClient, resource: str, where: str | None) -> int | None:
         params = {"$select": "count(*)"}
@@ -85,14 +74,71 @@ class SocrataAdapter:
         except (TypeError, ValueError):
             raise FeedFormatError(http.source_id, f"count(*) returned {value!r}", url=resource) from None
 
-    def updated_at(self, http: HttpClient, source) -> datetime | None:
-        """When the portal says the data last changed (metadata; may be fresher than the data)."""
+    def metadata(self, http: HttpClient, source) -> dict:
+        """The dataset's view metadata (update times, declared columns); {} when it is not an object."""
         meta = http.get_json(f"{source.endpoint.rstrip('/')}/api/views/{source.dataset_id}.json")
-        for key in ("rowsUpdatedAt", "dataUpdatedAt", "viewLastModified"):
-            value = meta.get(key) if isinstance(meta, dict) else None
-            if isinstance(value, int | float):
-                return datetime.fromtimestamp(value, UTC)
+        return meta if isinstance(meta, dict) else {}
+
+
+def _page_through(fetch, count: int | None, emit: Emit, progress: Progress):
+    """Emit every page; (pages, rows, fields the answers declared, the first page's columns)."""
+    pages = rows = 0
+    declared, first_columns = None, None
+    # The next page downloads while this one is normalised and written; one request at a time.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(fetch, 0)
+        while True:
+            page, fields = pending.result()
+            declared = declared or fields
+            first_columns = first_columns or tuple(page.column_names) or None
+            if page.num_rows == 0:
+                break
+            received = rows + page.num_rows
+            # A server may cap $limit below what we asked, so a short page is no sign of the end;
+            # the source's own count is.
+            has_more = count is None or received < count
+            if has_more:
+                pending = pool.submit(fetch, received)
+            emit(_with_updated_at(page))
+            pages, rows = pages + 1, received
+            progress(pages, rows)
+            if not has_more:
+                break
+    return pages, rows, declared, first_columns
+
+
+def _updated_at(meta: dict) -> datetime | None:
+    """When the portal says the data last changed (metadata; may be fresher than the data)."""
+    for key in ("rowsUpdatedAt", "dataUpdatedAt", "viewLastModified"):
+        value = meta.get(key)
+        if isinstance(value, int | float):
+            return datetime.fromtimestamp(value, UTC)
+    return None
+
+
+def soda2_fields(headers) -> tuple[str, ...] | None:
+    """The field names of X-SODA2-Fields (a JSON list), or None when absent or garbled.
+
+    Portals drop the header on wide datasets (with an X-SODA2-Warning), so None is routine.
+    """
+    try:
+        names = orjson.loads(headers.get("X-SODA2-Fields") or "null")
+    except orjson.JSONDecodeError:
         return None
+    if isinstance(names, list) and names and all(isinstance(n, str) for n in names):
+        return tuple(names)
+    return None
+
+
+def _view_fields(meta: dict) -> tuple[str, ...] | None:
+    # The view's own column list: the declaration when the data answers carried none.
+    columns = meta.get("columns")
+    if not isinstance(columns, list):
+        return None
+    names = tuple(
+        c["fieldName"] for c in columns if isinstance(c, dict) and isinstance(c.get("fieldName"), str)
+    )
+    return names or None
 
 
 def parse_csv_page(body: bytes) -> pa.Table:
