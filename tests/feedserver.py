@@ -102,6 +102,10 @@ class DatasetSettings:
     arcgis_short_pages: bool = False
     arcgis_supports_pagination: bool = True
     ckan_rows_max: int = 32000
+    # ArcGIS: store date fields as wall-clock times in this IANA zone, and declare `arcgis_time_reference`
+    # ({"timeZone": "Pacific Standard Time", "respectsDaylightSaving": True}) in the layer metadata.
+    arcgis_time_zone: str | None = None
+    arcgis_time_reference: dict | None = None
     socrata_fields_header: bool = True  # wide real datasets drop X-SODA2-Fields (with an X-SODA2-Warning)
     shuffle_ties: bool = True
 
@@ -163,7 +167,14 @@ class Dataset:
     @cached_property
     def arcgis_json(self) -> pa.Table:
         cols = {OID: self.keys.column(ROW_NUMBER).cast(pa.string())}
-        return pa.table(cols | {n: _json_value(self.table.column(n), esri=True) for n in self.columns})
+        zone = self.settings.arcgis_time_zone
+        return pa.table(
+            cols
+            | {
+                n: _json_value(protocols.wall_clock(self.table.column(n), zone), esri=True)
+                for n in self.columns
+            }
+        )
 
     @cached_property
     def arcgis_geometry(self) -> pa.ChunkedArray | pa.Array:

@@ -71,6 +71,14 @@ def naive_utc(col, unit: str):
     return col.cast(pa.int64()).cast(pa.timestamp(col.type.unit)).cast(pa.timestamp(unit), safe=False)
 
 
+def wall_clock(col, zone: str | None):
+    """A timestamp column as naive wall-clock time in `zone` (ArcGIS dateFieldsTimeReference); else as is."""
+    if zone is None or not pa.types.is_timestamp(col.type):
+        return col
+    instants = naive_utc(col, "us").cast(pa.timestamp("us", tz="UTC"))
+    return pc.local_timestamp(instants.cast(pa.timestamp("us", tz=zone)))
+
+
 def _objects(table: pa.Table, null_as: str | None):
     """One JSON object per row of a table of JSON fragments; nulls written as `null_as`, or left out."""
     parts = []
@@ -359,7 +367,11 @@ def _esri_metadata(ds: Dataset) -> dict:
         "advancedQueryCapabilities": {"supportsPagination": paging, "supportsOrderBy": True},
         "editingInfo": {"lastEditDate": ds.updated_at_s * 1000},
         "extent": {"spatialReference": {"wkid": 4326, "latestWkid": 4326}},
-    }
+    } | (
+        {"dateFieldsTimeReference": ds.settings.arcgis_time_reference}
+        if ds.settings.arcgis_time_reference
+        else {}
+    )
 
 
 def _esri_column(ds: Dataset, name: str, *, for_keys: bool = False) -> str:
@@ -388,7 +400,8 @@ def _esri_where(ds: Dataset, params: dict[str, str]):
         if not match:
             raise QueryError("400", f"Unable to parse where clause {part!r}")
         name, op, kind, literal = match.groups()
-        col = ds.keys.column(_esri_column(ds, name, for_keys=True))
+        # The layer compares a literal with the values it stores: wall-clock times under a time reference.
+        col = wall_clock(ds.keys.column(_esri_column(ds, name, for_keys=True)), ds.settings.arcgis_time_zone)
         masks.append(_compare(col, op, literal, as_timestamp=kind is not None))
     if params.get("objectids"):
         try:

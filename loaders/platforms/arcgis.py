@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pyarrow as pa
 
+from loaders.dates import wall_clock_ms_to_utc_ms
 from loaders.errors import (
     FeedAuthError,
     FeedConfigError,
@@ -24,6 +25,7 @@ from loaders.errors import (
     FeedUnavailableError,
 )
 from loaders.http import HttpClient, redact_url
+from loaders.platforms.arcgistime import as_tzinfo, layer_time_zone
 from loaders.platforms.base import (
     GEOMETRY_X,
     GEOMETRY_Y,
@@ -41,7 +43,9 @@ ARROW_TYPES = {
     "esriFieldTypeSmallInteger": pa.int64(),
     "esriFieldTypeInteger": pa.int64(),
     "esriFieldTypeBigInteger": pa.int64(),
-    "esriFieldTypeDate": pa.int64(),  # epoch milliseconds, UTC; normalize converts it deliberately
+    # Epoch milliseconds, UTC (local ones under dateFieldsTimeReference are made UTC on read);
+    # normalize converts them to the city's zone deliberately.
+    "esriFieldTypeDate": pa.int64(),
     "esriFieldTypeSingle": pa.float64(),
     "esriFieldTypeDouble": pa.float64(),
 }
@@ -61,6 +65,8 @@ class Layer:
     schema: pa.Schema  # the attribute columns every page is cast to
     updated_at: datetime | None
     fields: tuple[str, ...] = ()  # every field the layer declares, as the source's own column list
+    time_zone: str | None = None  # the zone date-field epochs are wall-clock times in; None: UTC
+    date_fields: tuple[str, ...] = ()
 
 
 class ArcGISAdapter:
@@ -70,7 +76,9 @@ class ArcGISAdapter:
         source = request.source
         layer_url = source.endpoint.rstrip("/")
         layer = read_layer(ask(http, layer_url, {"f": "json"}, method="GET"), request, http.source_id)
-        where = where_clause(source.options.get("where", "1=1"), source.updated_at_field, request.since)
+        where = where_clause(
+            source.options.get("where", "1=1"), source.updated_at_field, request.since, layer.time_zone
+        )
         query_url = f"{layer_url}/query"
         count = _count(
             ask(http, query_url, {"f": "json", "where": where, "returnCountOnly": "true"}), http.source_id
@@ -85,7 +93,7 @@ class ArcGISAdapter:
         walk = _pages_by_offset if layer.is_paged else _pages_by_ids
         pages = rows = 0
         for page in walk(http, query_url, query, layer, count):
-            emit(with_updated_at(page, source.updated_at_field))
+            emit(with_updated_at(dates_to_utc(page, layer), source.updated_at_field))
             pages, rows = pages + 1, rows + page.num_rows
             progress(pages, rows)
         extra = (GEOMETRY_X, GEOMETRY_Y) + ((UPDATED_AT_COLUMN,) if source.updated_at_field else ())
@@ -161,7 +169,9 @@ def read_layer(meta: dict, request: PullRequest, source_id: str) -> Layer:
     edited_ms = editing.get("dataLastEditDate") or editing.get("lastEditDate")
     updated_at = datetime.fromtimestamp(edited_ms / 1000, UTC) if isinstance(edited_ms, int | float) else None
     names = tuple(f["name"] for f in fields)
-    return Layer(oid, page_size, is_paged, arrow_schema(fields), updated_at, names)
+    dates = tuple(f["name"] for f in fields if f.get("type") == "esriFieldTypeDate")
+    zone = layer_time_zone(meta, source_id)
+    return Layer(oid, page_size, is_paged, arrow_schema(fields), updated_at, names, zone, dates)
 
 
 def arrow_schema(fields: list[dict]) -> pa.Schema:
@@ -175,11 +185,16 @@ def arrow_schema(fields: list[dict]) -> pa.Schema:
     )
 
 
-def where_clause(base: str, updated_at_field: str | None, since: datetime | None) -> str:
+def where_clause(
+    base: str, updated_at_field: str | None, since: datetime | None, time_zone: str | None = None
+) -> str:
     """The where clause for a pull; without an updated-at field an incremental pull reads everything."""
     if since is None or not updated_at_field:
         return base
-    moment = (since if since.tzinfo else since.replace(tzinfo=UTC)).astimezone(UTC)
+    # The layer compares against the values it stores, which are wall-clock times in its own zone.
+    moment = (since if since.tzinfo else since.replace(tzinfo=UTC)).astimezone(
+        as_tzinfo(time_zone) if time_zone else UTC
+    )
     changed = f"{updated_at_field} > timestamp '{moment:%Y-%m-%d %H:%M:%S}'"
     return changed if base.strip() == "1=1" else f"({base}) AND {changed}"
 
@@ -208,6 +223,17 @@ def parse_query_page(answer: dict, schema: pa.Schema | None = None, source_id: s
     columns[GEOMETRY_X] = pa.array([_coordinate(g.get("x")) for g in geometries], pa.float64())
     columns[GEOMETRY_Y] = pa.array([_coordinate(g.get("y")) for g in geometries], pa.float64())
     return pa.table(columns)
+
+
+def dates_to_utc(page: pa.Table, layer: Layer) -> pa.Table:
+    """The page with date fields that hold local wall-clock epochs turned into true UTC epochs."""
+    if layer.time_zone is None:
+        return page
+    for name in layer.date_fields:
+        if name in page.column_names:
+            index = page.column_names.index(name)
+            page = page.set_column(index, name, wall_clock_ms_to_utc_ms(page.column(name), layer.time_zone))
+    return page
 
 
 def with_updated_at(page: pa.Table, updated_at_field: str | None) -> pa.Table:
