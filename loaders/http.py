@@ -27,6 +27,15 @@ SECRET_PARAMS = frozenset({"$$app_token", "app_token", "token", "api_key", "apik
 USER_AGENT = "policing-data-dashboard/0.1 (+open-data refresh job)"
 
 
+# Requests that retrying cannot help: the catalogue's endpoint is wrong or the server loops.
+CONFIG_PROBLEMS = {
+    requests.exceptions.TooManyRedirects: "the server redirected in a loop (a login page or moved dataset?)",
+    requests.exceptions.MissingSchema: "the endpoint is not a URL starting with http:// or https://",
+    requests.exceptions.InvalidSchema: "the endpoint is not a URL starting with http:// or https://",
+    requests.exceptions.InvalidURL: "the endpoint is not a valid URL",
+}
+
+
 @dataclass(frozen=True)
 class Download:
     status: int
@@ -144,6 +153,13 @@ class HttpClient:
             ) as exc:
                 last_problem = f"{type(exc).__name__} (connection failed, timed out or body cut short)"
                 self.pause(attempt, None)
+            except requests.exceptions.ContentDecodingError:  # a proxy or server mangled the gzip body
+                last_problem = "the body does not decode as its Content-Encoding says (corrupt gzip?)"
+                self.pause(attempt, None)
+            except tuple(CONFIG_PROBLEMS) as exc:
+                # Our own message: requests' would repeat the URL with any token still in it.
+                message = next(m for kind, m in CONFIG_PROBLEMS.items() if isinstance(exc, kind))
+                raise FeedConfigError(self.source_id, message, url=shown) from None
         raise FeedUnavailableError(
             self.source_id, f"gave up after {policy.max_attempts} attempts: {last_problem}", url=shown
         )

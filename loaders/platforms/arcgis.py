@@ -211,8 +211,8 @@ def parse_query_page(answer: dict, schema: pa.Schema | None = None, source_id: s
     """One query answer as a table: attributes cast to `schema`, plus point geometry as x/y columns."""
     raise_for_error(answer, source_id)
     features = answer.get("features")
-    if not isinstance(features, list):
-        raise FeedFormatError(source_id, "a query answer has no 'features' list")
+    if not isinstance(features, list) or not all(isinstance(f, dict) for f in features):
+        raise FeedFormatError(source_id, "a query answer has no 'features' list of objects")
     schema = schema if schema is not None else arrow_schema(answer.get("fields") or [])
     attributes = [f.get("attributes") or {} for f in features]
     columns = {
@@ -261,7 +261,7 @@ def _pages_by_offset(http: HttpClient, url: str, query: dict, layer: Layer, coun
                     http.source_id, f"the server says more rows follow offset {offset:,} but sent none"
                 )
             return
-        last_oid = _check_ascending(page.column(layer.oid_field), last_oid, http.source_id)
+        last_oid = _check_ascending(_oids(page, layer, http.source_id), last_oid, http.source_id)
         yield page
         offset += page.num_rows  # what arrived, not what was asked for
         # Servers before 10.3.1 leave the flag out of paged answers; then the count decides.
@@ -282,7 +282,7 @@ def _pages_by_ids(http: HttpClient, url: str, query: dict, layer: Layer, count: 
         chunk = chunks.popleft()
         answer = ask(http, url, {**query, "objectIds": ",".join(map(str, chunk.tolist()))})
         page = parse_query_page(answer, layer.schema, http.source_id)
-        received = page.column(layer.oid_field).to_numpy(zero_copy_only=False)
+        received = _oids(page, layer, http.source_id)
         if len(np.unique(received)) != len(received) or not np.isin(received, chunk).all():
             raise FeedIncompleteError(
                 http.source_id, "a chunk of OBJECTIDs came back with duplicates or strangers"
@@ -298,9 +298,20 @@ def _pages_by_ids(http: HttpClient, url: str, query: dict, layer: Layer, count: 
             chunks.appendleft(missing)
 
 
-def _check_ascending(oids: pa.ChunkedArray, last_oid: int | None, source_id: str) -> int:
+def _oids(page: pa.Table, layer: Layer, source_id: str) -> np.ndarray:
+    """The page's OBJECTIDs; rows without one cannot be checked for repeats, so they stop the pull."""
+    oids = page.column(layer.oid_field)
+    if oids.null_count:
+        raise FeedFormatError(
+            source_id,
+            f"{oids.null_count:,} rows came back without the layer's id field {layer.oid_field!r}",
+            next_step="The layer's query answers name its id field differently; check the layer in a browser.",
+        )
+    return oids.to_numpy(zero_copy_only=False)
+
+
+def _check_ascending(values: np.ndarray, last_oid: int | None, source_id: str) -> int:
     # Pages are in OBJECTID order, so strictly rising ids prove no row came twice, in O(1) memory.
-    values = oids.to_numpy(zero_copy_only=False)
     if (last_oid is not None and values[0] <= last_oid) or (np.diff(values) <= 0).any():
         raise FeedIncompleteError(
             source_id, "pages came back out of OBJECTID order, so rows may be repeated or skipped"

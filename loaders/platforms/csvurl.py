@@ -61,6 +61,14 @@ def _check_header(source, header: list[str], url: str) -> set[str]:
     geo = source.geography
     wanted = {source.date_field, *source.fields.values(), geo.lat_field, geo.lon_field, geo.district_field}
     wanted -= {None, GEOMETRY_X, GEOMETRY_Y}
+    doubled = sorted(name for name in wanted if header.count(name) > 1)
+    if doubled:  # pyarrow would silently read the first of them; which one the catalogue means is unknown
+        raise FeedFormatError(
+            source.source_id,
+            f"the header names mapped column(s) {', '.join(doubled)} more than once",
+            url=url,
+            next_step="Ask the publisher to fix the export, or map another column in loaders/sources.toml.",
+        )
     missing = sorted(name for name in wanted if name not in header)
     if missing:
         raise FeedFormatError(

@@ -47,9 +47,8 @@ class SocrataAdapter:
             if where:
                 params["$where"] = where
             body = http.get_body(f"{resource}.{fmt}", params)
-            content = body.content
-            page = parse_csv_page(content) if fmt == "csv" else parse_json_page(content, source.source_id)
-            return page, soda2_fields(body.headers)
+            parse = parse_csv_page if fmt == "csv" else parse_json_page
+            return parse(body.content, source.source_id), soda2_fields(body.headers)
 
         pages, rows, declared, first_columns = _page_through(fetch, count, emit, progress)
         meta = self.metadata(http, source)
@@ -141,10 +140,17 @@ def _view_fields(meta: dict) -> tuple[str, ...] | None:
     return names or None
 
 
-def parse_csv_page(body: bytes) -> pa.Table:
+def parse_csv_page(body: bytes, source_id: str = "socrata") -> pa.Table:
     """A SODA CSV page, every column kept as text for normalize to parse deliberately."""
     if not body.strip():
         return pa.table({})
+    try:
+        return _read_csv_page(body)
+    except pa.ArrowInvalid as exc:  # ragged rows, a stray quote: say so, with the start of pyarrow's reason
+        raise FeedFormatError(source_id, f"a CSV page is not well-formed: {str(exc)[:200]}") from None
+
+
+def _read_csv_page(body: bytes) -> pa.Table:
     header = pacsv.read_csv(io.BytesIO(body.split(b"\n", 1)[0] + b"\n")).column_names
     convert = pacsv.ConvertOptions(
         column_types={name: pa.string() for name in header},
@@ -168,6 +174,8 @@ def parse_json_page(body: bytes, source_id: str = "socrata") -> pa.Table:
         if rows.get("errorCode") == NO_RESULTS:
             return pa.table({})
         raise FeedFormatError(source_id, f"the server answered {rows.get('message') or rows}")
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise FeedFormatError(source_id, f"a page is not a list of row objects: {body[:80]!r}")
     names: dict[str, None] = {}
     for row in rows:
         names.update(dict.fromkeys(row))
