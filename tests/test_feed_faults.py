@@ -121,3 +121,11 @@ def test_arcgis_page_without_the_id_field_is_a_format_error(feed_server):
     source = _source("arcgis", feed_server.arcgis_layer_url("layer"))
     with pytest.raises(FeedFormatError, match="without the layer's id field 'OBJECTID'"):
         _pull(ArcGISAdapter(), dataclasses.replace(source, fields=MappingProxyType({})))
+
+
+def test_csv_header_with_an_unclosed_quote_is_a_format_error(feed_server):
+    """A quote opened in the header and never closed swallows the file: a typed error, not a csv.Error."""
+    body = b'id,"occurred,category\n' + b"R1,2023-01-01,THEFT\n" * 20_000
+    url = feed_server.add_file("q.csv", body)
+    with pytest.raises(FeedFormatError, match="header row is not valid CSV"):
+        _pull(CsvAdapter(), _source("csv", url))

@@ -35,7 +35,7 @@ class CsvAdapter:
                 return PullResult(0, 0, None, is_unchanged=True, validators=request.validators)
             url = redact_url(source.endpoint)
             encoding = choose_encoding(path, download.content_type, source.encoding, source.source_id, url)
-            header = read_header(path, encoding)
+            header = read_header(path, encoding, source.source_id, url)
             wanted = _check_header(source, header, url)
             pages = rows = 0
             for batch in _batches(path, encoding, header, wanted, source.source_id):
@@ -45,12 +45,17 @@ class CsvAdapter:
         return PullResult(pages, rows, None, validators=download.validators, available_fields=tuple(header))
 
 
-def read_header(path: Path, encoding: Encoding) -> list[str]:
+def read_header(path: Path, encoding: Encoding, source_id: str = "csv", url: str | None = None) -> list[str]:
     """The header row's names, past any BOM that is not the chosen encoding's own."""
     with path.open("rb") as raw:
         raw.seek(encoding.skip_bytes)
         with io.TextIOWrapper(raw, encoding=encoding.name, newline="") as fh:
-            first = next(csv.reader(fh), [])
+            try:
+                first = next(csv.reader(fh), [])
+            except csv.Error as exc:  # e.g. a quote opened in the header and never closed
+                raise FeedFormatError(
+                    source_id, f"the header row is not valid CSV ({exc})", url=url
+                ) from None
     return [name.lstrip("\ufeff").strip() for name in first]
 
 
