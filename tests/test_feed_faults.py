@@ -15,9 +15,10 @@ from loaders.errors import FeedConfigError, FeedFormatError, FeedUnavailableErro
 from loaders.http import HttpClient, RetryPolicy
 from loaders.platforms.arcgis import ArcGISAdapter
 from loaders.platforms.base import PullRequest, PullResult
+from loaders.platforms.ckan import CkanAdapter
 from loaders.platforms.csvurl import CsvAdapter
 from loaders.platforms.socrata import SocrataAdapter
-from tests.feedserver import Fault, make_table
+from tests.feedserver import DatasetSettings, Fault, make_table
 from tests.feedserver_protocols import JSON_TYPE
 
 FAST = RetryPolicy(max_attempts=3, backoff_base_s=0.01, backoff_max_s=0.05)
@@ -36,9 +37,8 @@ def _source(platform: str, endpoint: str, **kw) -> Source:
         landing_page="http://127.0.0.1/",
         licence="CC0",
         date_field="occurred",
-        fields=MappingProxyType({"record_id": "id", "offense_raw": "category"}),
         geography=Geography(method="none"),
-        **kw,
+        **({"fields": MappingProxyType({"record_id": "id", "offense_raw": "category"})} | kw),
     )
 
 
@@ -129,3 +129,36 @@ def test_csv_header_with_an_unclosed_quote_is_a_format_error(feed_server):
     url = feed_server.add_file("q.csv", body)
     with pytest.raises(FeedFormatError, match="header row is not valid CSV"):
         _pull(CsvAdapter(), _source("csv", url))
+
+
+def test_socrata_updated_at_that_is_not_a_timestamp_is_a_format_error(feed_server):
+    """A page whose :updated_at holds words, not times, is a typed error rather than an ArrowInvalid."""
+    source = _socrata(feed_server, "json")
+    page = b'[{":id":"row-1",":updated_at":"yesterday","id":"R1"}]'
+    feed_server.inject("$offset=0", Fault.status(200, page))
+    with pytest.raises(FeedFormatError, match=":updated_at values are not timestamps"):
+        _pull(SocrataAdapter(), source)
+
+
+def test_arcgis_object_id_list_with_nulls_is_a_format_error(feed_server):
+    """A returnIdsOnly answer listing null ids (layer without paging) is a typed error."""
+    feed_server.add_dataset(
+        "layer", make_table(3), settings=DatasetSettings(arcgis_supports_pagination=False)
+    )
+    ids = orjson.dumps({"objectIdFieldName": "OBJECTID", "objectIds": [1, None, 3]})
+    feed_server.inject("/query", Fault.status(200, ids), body_contains="returnIdsOnly")
+    source = _source("arcgis", feed_server.arcgis_layer_url("layer"), fields=MappingProxyType({}))
+    with pytest.raises(FeedFormatError, match="not integers"):
+        _pull(ArcGISAdapter(), source)
+
+
+def test_ckan_records_that_are_not_all_objects_are_a_format_error(feed_server):
+    """A DataStore page whose second record is a bare string is a typed error, not an AttributeError."""
+    feed_server.add_dataset("res", make_table(2))
+    fields = [{"id": "_id", "type": "int"}, {"id": "id", "type": "text"}]
+    result = {"records": [{"_id": 1, "id": "R1"}, "R2"], "fields": fields, "total": 2}
+    answer = orjson.dumps({"success": True, "result": result})
+    feed_server.inject("datastore_search", Fault.status(200, answer))
+    source = _source("ckan", feed_server.ckan_site(), dataset_id="res", fields=MappingProxyType({}))
+    with pytest.raises(FeedFormatError, match="records are not objects"):
+        _pull(CkanAdapter(), source)

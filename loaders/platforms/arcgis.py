@@ -271,7 +271,7 @@ def _pages_by_offset(http: HttpClient, url: str, query: dict, layer: Layer, coun
 
 def _pages_by_ids(http: HttpClient, url: str, query: dict, layer: Layer, count: int) -> Iterator[pa.Table]:
     answer = ask(http, url, {"f": "json", "where": query["where"], "returnIdsOnly": "true"})
-    listed = np.asarray(answer.get("objectIds") or [], dtype=np.int64)
+    listed = _object_ids(answer, http.source_id)
     ids = np.unique(listed)
     if len(ids) != len(listed):
         raise FeedIncompleteError(
@@ -296,6 +296,14 @@ def _pages_by_ids(http: HttpClient, url: str, query: dict, layer: Layer, count: 
             if not page.num_rows:
                 raise FeedIncompleteError(http.source_id, "the server says more rows exist but sent none")
             chunks.appendleft(missing)
+
+
+def _object_ids(answer: dict, source_id: str) -> np.ndarray:
+    """The `objectIds` of a returnIdsOnly answer as int64; nulls or text in it are a protocol breakage."""
+    try:
+        return np.asarray(answer.get("objectIds") or [], dtype=np.int64)
+    except (TypeError, ValueError, OverflowError):
+        raise FeedFormatError(source_id, "returnIdsOnly listed object ids that are not integers") from None
 
 
 def _oids(page: pa.Table, layer: Layer, source_id: str) -> np.ndarray:

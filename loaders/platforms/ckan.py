@@ -104,7 +104,7 @@ def parse_records(result: dict, schema: pa.Schema | None = None, source_id: str 
     if set(names) != set(schema.names):
         raise FeedFormatError(source_id, f"the DataStore columns changed during the pull: now {names}")
     records = result["records"]
-    if records and not isinstance(records[0], dict):
+    if not all(isinstance(r, dict) for r in records):
         raise FeedFormatError(source_id, "records are not objects (records_format must be 'objects')")
     return pa.table(
         {f.name: _typed([r.get(f.name) for r in records], f.type, f.name, source_id) for f in schema},

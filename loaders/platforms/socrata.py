@@ -50,7 +50,7 @@ class SocrataAdapter:
             parse = parse_csv_page if fmt == "csv" else parse_json_page
             return parse(body.content, source.source_id), soda2_fields(body.headers)
 
-        pages, rows, declared, first_columns = _page_through(fetch, count, emit, progress)
+        pages, rows, declared, first_columns = _page_through(fetch, count, emit, progress, source.source_id)
         meta = self.metadata(http, source)
         # JSON rows leave nulls out, so the view's column list beats the first page's keys.
         declared = declared or _view_fields(meta) or first_columns
@@ -79,7 +79,7 @@ class SocrataAdapter:
         return meta if isinstance(meta, dict) else {}
 
 
-def _page_through(fetch, count: int | None, emit: Emit, progress: Progress):
+def _page_through(fetch, count: int | None, emit: Emit, progress: Progress, source_id: str):
     """Emit every page; (pages, rows, fields the answers declared, the first page's columns)."""
     pages = rows = 0
     declared, first_columns = None, None
@@ -98,7 +98,7 @@ def _page_through(fetch, count: int | None, emit: Emit, progress: Progress):
             has_more = count is None or received < count
             if has_more:
                 pending = pool.submit(fetch, received)
-            emit(_with_updated_at(page))
+            emit(_with_updated_at(page, source_id))
             pages, rows = pages + 1, received
             progress(pages, rows)
             if not has_more:
@@ -207,10 +207,13 @@ def _text(value) -> str | None:
     return orjson.dumps(value).decode()  # location objects and the like stay as JSON text
 
 
-def _with_updated_at(page: pa.Table) -> pa.Table:
+def _with_updated_at(page: pa.Table, source_id: str = "socrata") -> pa.Table:
     if ":updated_at" not in page.column_names:
         return page
-    stamps = pc.cast(pc.utf8_rtrim(page.column(":updated_at"), characters="Z"), pa.timestamp("us"))
+    try:
+        stamps = pc.cast(pc.utf8_rtrim(page.column(":updated_at"), characters="Z"), pa.timestamp("us"))
+    except pa.ArrowInvalid:
+        raise FeedFormatError(source_id, "a page's :updated_at values are not timestamps") from None
     return page.append_column(UPDATED_AT_COLUMN, pc.assume_timezone(stamps, timezone="UTC"))
 
 
