@@ -114,3 +114,13 @@ def local_month(local_dates: pa.Array) -> pa.Array:
 
 def _as_array(values) -> pa.Array:
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def wall_clock_ms_to_utc_ms(values: pa.Array, tz: str) -> pa.Array:
+    """Epoch ms that encode local wall-clock times in `tz` (IANA or "+HH:MM") as true UTC epoch ms.
+
+    ArcGIS layers with `dateFieldsTimeReference` store local times as if they were UTC; reading them
+    as UTC moves late-evening or early-morning incidents to the wrong day.
+    """
+    naive = pc.cast(_as_array(values), pa.timestamp("ms"))
+    return pc.cast(_assume_local(naive, tz), pa.int64())

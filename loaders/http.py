@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -27,12 +27,29 @@ SECRET_PARAMS = frozenset({"$$app_token", "app_token", "token", "api_key", "apik
 USER_AGENT = "policing-data-dashboard/0.1 (+open-data refresh job)"
 
 
+# Requests that retrying cannot help: the catalogue's endpoint is wrong or the server loops.
+CONFIG_PROBLEMS = {
+    requests.exceptions.TooManyRedirects: "the server redirected in a loop (a login page or moved dataset?)",
+    requests.exceptions.MissingSchema: "the endpoint is not a URL starting with http:// or https://",
+    requests.exceptions.InvalidSchema: "the endpoint is not a URL starting with http:// or https://",
+    requests.exceptions.InvalidURL: "the endpoint is not a valid URL",
+}
+
+
 @dataclass(frozen=True)
 class Download:
     status: int
     bytes_written: int
     validators: dict
     content_type: str
+
+
+@dataclass(frozen=True)
+class Body:
+    """A whole response body with the headers it came with (some protocols put metadata there)."""
+
+    content: bytes
+    headers: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -80,7 +97,11 @@ class HttpClient:
 
     def get_bytes(self, url: str, params: dict | None = None, *, method: str = "GET") -> bytes:
         """The whole body, retried as a unit; a truncated body counts as a failed attempt."""
-        return self._with_retries(url, params, method, lambda resp: resp.content)
+        return self.get_body(url, params, method=method).content
+
+    def get_body(self, url: str, params: dict | None = None, *, method: str = "GET") -> Body:
+        """Like get_bytes, with the response headers."""
+        return self._with_retries(url, params, method, lambda resp: Body(resp.content, resp.headers))
 
     def get_json(self, url: str, params: dict | None = None, *, method: str = "GET") -> Any:
         body = self.get_bytes(url, params, method=method)
@@ -132,6 +153,13 @@ class HttpClient:
             ) as exc:
                 last_problem = f"{type(exc).__name__} (connection failed, timed out or body cut short)"
                 self.pause(attempt, None)
+            except requests.exceptions.ContentDecodingError:  # a proxy or server mangled the gzip body
+                last_problem = "the body does not decode as its Content-Encoding says (corrupt gzip?)"
+                self.pause(attempt, None)
+            except tuple(CONFIG_PROBLEMS) as exc:
+                # Our own message: requests' would repeat the URL with any token still in it.
+                message = next(m for kind, m in CONFIG_PROBLEMS.items() if isinstance(exc, kind))
+                raise FeedConfigError(self.source_id, message, url=shown) from None
         raise FeedUnavailableError(
             self.source_id, f"gave up after {policy.max_attempts} attempts: {last_problem}", url=shown
         )
@@ -202,6 +230,8 @@ def _server_message(resp: requests.Response) -> str:
 def _size(result) -> int:
     if isinstance(result, Download):
         return result.bytes_written
+    if isinstance(result, Body):
+        return len(result.content)
     return len(result) if isinstance(result, bytes) else 0
 
 

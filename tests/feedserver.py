@@ -102,6 +102,11 @@ class DatasetSettings:
     arcgis_short_pages: bool = False
     arcgis_supports_pagination: bool = True
     ckan_rows_max: int = 32000
+    # ArcGIS: store date fields as wall-clock times in this IANA zone, and declare `arcgis_time_reference`
+    # ({"timeZone": "Pacific Standard Time", "respectsDaylightSaving": True}) in the layer metadata.
+    arcgis_time_zone: str | None = None
+    arcgis_time_reference: dict | None = None
+    socrata_fields_header: bool = True  # wide real datasets drop X-SODA2-Fields (with an X-SODA2-Warning)
     shuffle_ties: bool = True
 
 
@@ -162,7 +167,14 @@ class Dataset:
     @cached_property
     def arcgis_json(self) -> pa.Table:
         cols = {OID: self.keys.column(ROW_NUMBER).cast(pa.string())}
-        return pa.table(cols | {n: _json_value(self.table.column(n), esri=True) for n in self.columns})
+        zone = self.settings.arcgis_time_zone
+        return pa.table(
+            cols
+            | {
+                n: _json_value(protocols.wall_clock(self.table.column(n), zone), esri=True)
+                for n in self.columns
+            }
+        )
 
     @cached_property
     def arcgis_geometry(self) -> pa.ChunkedArray | pa.Array:
@@ -274,7 +286,7 @@ class FeedServer:
         self.server_errors: list[str] = []  # tracebacks of bugs in this server (answered as HTTP 500)
         self._datasets: dict[str, Dataset] = {}
         self._files: dict[str, _File] = {}
-        self._faults: list[list] = []  # [path_contains, fault, times_left]
+        self._faults: list[list] = []  # [path_contains, fault, times_left, body_contains]
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.feed = self
@@ -331,10 +343,13 @@ class FeedServer:
         content_type = "text/csv" + (f"; charset={charset}" if charset else "")
         return self.add_file(name, bom + text.encode(encoding), content_type=content_type)
 
-    def inject(self, path_contains: str, fault: Fault, *, times: int = 1) -> None:
-        """The next `times` requests whose path (query string included) contains the text get `fault`."""
+    def inject(self, path_contains: str, fault: Fault, *, times: int = 1, body_contains: str = "") -> None:
+        """The next `times` requests whose path (query string included) contains the text get `fault`.
+
+        `body_contains` also asks for text in the (URL-decoded) request body, to pick out one POST query.
+        """
         with self._lock:
-            self._faults.append([path_contains, fault, times])
+            self._faults.append([path_contains, fault, times, body_contains])
 
     def socrata_domain(self) -> str:
         return self.base_url
@@ -345,11 +360,12 @@ class FeedServer:
     def ckan_site(self) -> str:
         return self.base_url
 
-    def _take_fault(self, raw_path: str) -> Fault | None:
+    def _take_fault(self, raw_path: str, body: bytes = b"") -> Fault | None:
         readable = (raw_path, unquote(raw_path), unquote_plus(raw_path))
+        body_text = unquote_plus(body.decode("utf-8", "replace"))
         with self._lock:
             for entry in self._faults:
-                if any(entry[0] in text for text in readable):
+                if any(entry[0] in text for text in readable) and entry[3] in body_text:
                     entry[2] -= 1
                     if entry[2] <= 0:
                         self._faults.remove(entry)
@@ -426,7 +442,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, method: str) -> None:
         feed: FeedServer = self.server.feed
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        fault = feed._take_fault(self.path)
+        fault = feed._take_fault(self.path, body)
         feed._record(method, self.path, self.headers, body, fault)
         if fault is not None and fault.delay_s:
             time.sleep(fault.delay_s)

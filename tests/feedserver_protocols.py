@@ -73,6 +73,14 @@ def naive_utc(col, unit: str):
     return col.cast(pa.int64()).cast(pa.timestamp(col.type.unit)).cast(pa.timestamp(unit), safe=False)
 
 
+def wall_clock(col, zone: str | None):
+    """A timestamp column as naive wall-clock time in `zone` (ArcGIS dateFieldsTimeReference); else as is."""
+    if zone is None or not pa.types.is_timestamp(col.type):
+        return col
+    instants = naive_utc(col, "us").cast(pa.timestamp("us", tz="UTC"))
+    return pc.local_timestamp(instants.cast(pa.timestamp("us", tz=zone)))
+
+
 def _objects(table: pa.Table, null_as: str | None):
     """One JSON object per row of a table of JSON fragments; nulls written as `null_as`, or left out."""
     parts = []
@@ -177,9 +185,8 @@ def socrata_resource(ds: Dataset | None, name: str, fmt: str, params: dict[str, 
     if count_key is not None:
         count = ds.table.num_rows if mask is None else int(pc.sum(pc.fill_null(mask, False)).as_py() or 0)
         if fmt == "csv":
-            return _soql_csv_response(
-                f'"{count_key}"\n"{count}"\n'.encode(), [count_key], ["number"], headers
-            )
+            fields = {"X-SODA2-Fields": f'["{count_key}"]', "X-SODA2-Types": '["number"]'}
+            return _soql_csv_response(f'"{count_key}"\n"{count}"\n'.encode(), headers | fields)
         return json_response([{count_key: str(count)}], headers=headers)
     if ds.settings.socrata_max_limit is not None:
         limit = min(limit, ds.settings.socrata_max_limit)  # silently, as capped portals do
@@ -188,13 +195,20 @@ def socrata_resource(ds: Dataset | None, name: str, fmt: str, params: dict[str, 
     if fmt == "csv":
         page = ds.socrata_csv.select(names).take(rows)
         lines = [",".join(f'"{n}"' for n in names)] + _texts(pc.binary_join_element_wise(*page.columns, ","))
-        return _soql_csv_response(("\n".join(lines) + "\n").encode(), names, types, headers)
+        headers |= _soql_field_headers(ds, names, types)
+        return _soql_csv_response(("\n".join(lines) + "\n").encode(), headers)
     page = ds.socrata_objects(tuple(names)).take(rows)
-    headers |= {"X-SODA2-Fields": orjson.dumps(names).decode(), "X-SODA2-Types": orjson.dumps(types).decode()}
+    headers |= _soql_field_headers(ds, names, types)
     # The real server separates rows with "\n," and ends with "]\n"; keep that so parsers meet it here.
     return Response(
         200, b"[" + _join(page, "\n,") + b"]\n", {"Content-Type": "application/json;charset=utf-8", **headers}
     )
+
+
+def _soql_field_headers(ds: Dataset, names: list[str], types: list[str]) -> dict[str, str]:
+    if not ds.settings.socrata_fields_header:
+        return {"X-SODA2-Warning": "X-SODA2-Fields, X-SODA2-Types, and X-SODA2-Legacy-Types are suppressed"}
+    return {"X-SODA2-Fields": orjson.dumps(names).decode(), "X-SODA2-Types": orjson.dumps(types).decode()}
 
 
 def socrata_view(ds: Dataset | None, name: str) -> Response:
@@ -210,9 +224,8 @@ def socrata_view(ds: Dataset | None, name: str) -> Response:
     return json_response(meta | {"columns": columns})
 
 
-def _soql_csv_response(body: bytes, names: list[str], types: list[str], headers: dict) -> Response:
-    fields = {"X-SODA2-Fields": orjson.dumps(names).decode(), "X-SODA2-Types": orjson.dumps(types).decode()}
-    return Response(200, body, {"Content-Type": "text/csv; charset=UTF-8", **headers, **fields})
+def _soql_csv_response(body: bytes, headers: dict) -> Response:
+    return Response(200, body, {"Content-Type": "text/csv; charset=UTF-8", **headers})
 
 
 def _soql_type(kind: pa.DataType) -> str:
@@ -376,7 +389,11 @@ def _esri_metadata(ds: Dataset) -> dict:
         "advancedQueryCapabilities": {"supportsPagination": paging, "supportsOrderBy": True},
         "editingInfo": {"lastEditDate": ds.updated_at_s * 1000},
         "extent": {"spatialReference": {"wkid": 4326, "latestWkid": 4326}},
-    }
+    } | (
+        {"dateFieldsTimeReference": ds.settings.arcgis_time_reference}
+        if ds.settings.arcgis_time_reference
+        else {}
+    )
 
 
 def _esri_column(ds: Dataset, name: str, *, for_keys: bool = False) -> str:
@@ -408,7 +425,8 @@ def _esri_where(ds: Dataset, params: dict[str, str]):
         if not match:
             raise QueryError("400", f"Unable to parse where clause {part!r}")
         name, op, kind, literal = match.groups()
-        col = ds.keys.column(_esri_column(ds, name, for_keys=True))
+        # The layer compares a literal with the values it stores: wall-clock times under a time reference.
+        col = wall_clock(ds.keys.column(_esri_column(ds, name, for_keys=True)), ds.settings.arcgis_time_zone)
         masks.append(_compare(col, op, literal, as_timestamp=kind is not None))
     if params.get("objectids"):
         try:

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from loaders.catalog import Geography, Source
-from loaders.errors import FeedAuthError, FeedConfigError, FeedUnavailableError
+from loaders.errors import FeedAuthError, FeedConfigError, FeedFormatError, FeedUnavailableError
 from loaders.http import HttpClient, RetryPolicy
 from loaders.platforms.arcgis import (
     ArcGISAdapter,
@@ -290,3 +290,90 @@ def test_null_like_text_stays_text_and_json_null_is_null(feed_server):
     feed_server.add_dataset("incidents", table)
     _, pages = _pull(_source(feed_server.arcgis_layer_url("incidents")))
     assert [v for page in pages for v in page.column("category").to_pylist()] == NULL_LIKE
+
+
+def test_available_fields_are_the_layer_fields_including_a_renamed_one(feed_server):
+    """The layer's declared fields are reported, so a field the publisher renamed shows its new name."""
+    table = make_table(20).rename_columns(["id", "occurred", "offense", "amount", "lat", "lon", "updated_at"])
+    feed_server.add_dataset("incidents", table)
+    result, _ = _pull(_source(feed_server.arcgis_layer_url("incidents")), page_size=7)
+    assert result.available_fields == ("OBJECTID", *table.column_names)
+    assert "category" not in result.available_fields
+
+
+def test_metadata_field_without_a_name_is_a_format_error():
+    """Hand-made metadata with a nameless field is named as a protocol breakage, not a KeyError."""
+    meta = {"fields": [{"name": "OBJECTID", "type": "esriFieldTypeOID"}, {"type": "esriFieldTypeString"}]}
+    with pytest.raises(FeedFormatError, match="without a text `name`"):
+        read_layer(meta, _request(), "t")
+
+
+# --- dateFieldsTimeReference: date epochs that are local wall-clock times (hand-made layers) ---
+
+PACIFIC = {"timeZone": "Pacific Standard Time", "respectsDaylightSaving": True}
+# Instants (UTC) of incidents at 2023-07-04 23:30, 2023-07-05 01:30 and 2023-01-10 23:30 Pacific time.
+INSTANTS = [datetime(2023, 7, 5, 6, 30), datetime(2023, 7, 5, 8, 30), datetime(2023, 1, 11, 7, 30)]
+
+
+def _local_time_layer(server: FeedServer, reference: dict | None, zone: str | None) -> Source:
+    table = make_table(len(INSTANTS)).set_column(1, "occurred", pa.array(INSTANTS, pa.timestamp("us")))
+    settings = DatasetSettings(arcgis_time_zone=zone, arcgis_time_reference=reference)
+    server.add_dataset("incidents", table, settings=settings)
+    return _source(server.arcgis_layer_url("incidents"), updated_at_field="updated_at")
+
+
+def _local_days(pages: list[pa.Table]) -> list[str]:
+    from loaders.dates import local_date, parse_dates
+
+    occurred = pa.concat_tables(pages).column("occurred")
+    return [str(d) for d in local_date(parse_dates(occurred, "epoch_ms", "America/Los_Angeles")).to_pylist()]
+
+
+def test_local_time_layer_dates_land_on_their_local_day(feed_server):
+    """Pacific wall-clock epochs: 23:30 on 4 July stays on 4 July, 01:30 on 5 July on 5 July, winter too."""
+    source = _local_time_layer(feed_server, PACIFIC, "America/Los_Angeles")
+    _, pages = _pull(source)
+    expected_ms = [int(moment.replace(tzinfo=UTC).timestamp() * 1000) for moment in INSTANTS]
+    assert pa.concat_tables(pages).column("occurred").to_pylist() == expected_ms
+    assert _local_days(pages) == ["2023-07-04", "2023-07-05", "2023-01-10"]
+
+
+def test_layer_without_a_time_reference_stays_utc(feed_server):
+    """Without dateFieldsTimeReference the epochs are read as UTC, unchanged."""
+    source = _local_time_layer(feed_server, None, None)
+    _, pages = _pull(source)
+    assert _local_days(pages) == ["2023-07-04", "2023-07-05", "2023-01-10"]
+    assert pa.concat_tables(pages).column("occurred")[0].as_py() == 1688538600000
+
+
+def test_standard_time_all_year_when_daylight_saving_is_not_respected(feed_server):
+    """respectsDaylightSaving false: summer epochs are UTC-8 (standard time), not UTC-7."""
+    reference = {"timeZone": "Pacific Standard Time", "respectsDaylightSaving": False}
+    source = _local_time_layer(feed_server, reference, "-08:00")
+    _, pages = _pull(source)
+    expected_ms = [int(moment.replace(tzinfo=UTC).timestamp() * 1000) for moment in INSTANTS]
+    assert pa.concat_tables(pages).column("occurred").to_pylist() == expected_ms
+
+
+def test_unknown_time_zone_name_is_a_typed_error_naming_it(feed_server):
+    """A zone name we cannot map stops the pull with an error that names it and where to add it."""
+    source = _local_time_layer(feed_server, {"timeZone": "Mars Standard Time"}, "UTC")
+    with pytest.raises(FeedFormatError, match="'Mars Standard Time'") as caught:
+        _pull(source)
+    assert "WINDOWS_ZONES" in str(caught.value)
+
+
+def test_incremental_pull_on_a_local_time_layer_misses_no_edit(feed_server):
+    """The watermark is sent in the layer's wall-clock time, so edits just after it are all fetched."""
+    table = make_table(600, seed=3)
+    settings = DatasetSettings(arcgis_time_zone="America/Los_Angeles", arcgis_time_reference=PACIFIC)
+    feed_server.add_dataset("incidents", table, settings=settings)
+    source = _source(feed_server.arcgis_layer_url("incidents"), updated_at_field="updated_at")
+    since = table.column("updated_at").sort()[300].as_py()
+    _, pages = _pull(source, since=since)
+    changed = [
+        i for i, u in zip(table["id"].to_pylist(), table["updated_at"].to_pylist(), strict=True) if u > since
+    ]
+    assert sorted(_ids(pages)) == sorted(changed)
+    stamps = pa.concat_tables(pages).column(UPDATED_AT_COLUMN).to_pylist()
+    assert min(stamps) > since  # and __updated_at is the true instant, not the wall-clock reading

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from loaders.catalog import Geography, Source
-from loaders.errors import FeedConfigError, FeedIncompleteError
+from loaders.errors import FeedConfigError, FeedFormatError, FeedIncompleteError
 from loaders.http import HttpClient, RetryPolicy
 from loaders.platforms.base import PullRequest
 from loaders.platforms.ckan import CkanAdapter, parse_records, search_result
@@ -204,3 +204,20 @@ def test_null_like_text_stays_text_and_json_null_is_null(feed_server):
     _, source = _serve(feed_server, 1, name="unused")
     _, pages = _pull(replace(source, dataset_id="nulls"))
     assert [v for page in pages for v in page.column("category").to_pylist()] == NULL_LIKE
+
+
+def test_available_fields_are_the_datastore_fields_including_a_renamed_one(feed_server):
+    """The DataStore's declared fields are reported, so a column the publisher renamed shows its new name."""
+    _, source = _serve(feed_server, 1, name="unused")
+    table = make_table(20).rename_columns(["id", "occurred", "offense", "amount", "lat", "lon", "updated_at"])
+    feed_server.add_dataset("renamed", table)
+    result, _ = _pull(replace(source, dataset_id="renamed"), page_size=7)
+    assert result.available_fields == ("_id", *table.column_names)
+    assert "category" not in result.available_fields
+
+
+def test_field_without_an_id_is_a_format_error():
+    """A `fields` entry without an `id` is named as a protocol breakage, not a KeyError."""
+    answer = {"success": True, "result": {"records": [], "total": 0, "fields": [{"type": "text"}]}}
+    with pytest.raises(FeedFormatError, match="without a text `id`"):
+        search_result(answer, "t")

@@ -6,6 +6,7 @@ Every body here is hand-made and served by the local feed server on 127.0.0.1.
 from types import MappingProxyType
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from loaders.catalog import Geography, Source
@@ -14,6 +15,7 @@ from loaders.http import HttpClient, RetryPolicy
 from loaders.platforms.base import PullRequest, PullResult
 from loaders.platforms.csvurl import CsvAdapter
 from loaders.refresh import RefreshOptions, refresh
+from store import snapshots
 from tests.local_city import serve_city, source_entry, write_catalog
 
 # Hand-made rows; "’" (0x92 in cp1252) is absent from latin-1, so only a real cp1252 decode gets it right.
@@ -141,6 +143,28 @@ def test_undecodable_file_fails_the_refresh_with_a_message_and_no_traceback(tmp_
         and 'encoding = "cp1252"' in outcome.message
     )
     assert "Traceback" not in outcome.message and "UnicodeDecodeError" not in outcome.message
+
+
+def test_setting_the_suggested_encoding_key_makes_the_refresh_publish(tmp_path, feed_server):
+    """Following the error's next step (encoding = "cp1252" in the entry) publishes the accents intact."""
+    serve_city(feed_server)
+    body = "id,occurred,category,lat,lon\nR1,2023-07-04T10:00:00,Vol à l’étalage,41.8,-87.6\n".encode(
+        "cp1252"
+    )
+    feed_server.add_file("bad.csv", body, content_type="text/csv; charset=utf-8")
+    entry = source_entry(
+        feed_server,
+        "t_csv",
+        "crime_incident",
+        "csv",
+        "bad.csv",
+        extra='encoding = "cp1252"\n[sources.recode.offense_category]\n"Vol à l’étalage" = "property"',
+    )
+    catalog = write_catalog(tmp_path, feed_server, entry)
+    [outcome] = refresh(catalog, RefreshOptions(cache_root=tmp_path / "cache", retry_policy=FAST))
+    assert outcome.status == "ok", outcome.message
+    data = snapshots.current(tmp_path / "cache", "t_csv").file("data.parquet")
+    assert pq.read_table(data, columns=["offense_raw"]).column(0).to_pylist() == ["Vol à l’étalage"]
 
 
 @pytest.mark.parametrize("quoted", [False, True])

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pyarrow as pa
 
+from loaders.dates import wall_clock_ms_to_utc_ms
 from loaders.errors import (
     FeedAuthError,
     FeedConfigError,
@@ -24,6 +25,7 @@ from loaders.errors import (
     FeedUnavailableError,
 )
 from loaders.http import HttpClient, redact_url
+from loaders.platforms.arcgistime import as_tzinfo, layer_time_zone
 from loaders.platforms.base import (
     GEOMETRY_X,
     GEOMETRY_Y,
@@ -41,7 +43,9 @@ ARROW_TYPES = {
     "esriFieldTypeSmallInteger": pa.int64(),
     "esriFieldTypeInteger": pa.int64(),
     "esriFieldTypeBigInteger": pa.int64(),
-    "esriFieldTypeDate": pa.int64(),  # epoch milliseconds, UTC; normalize converts it deliberately
+    # Epoch milliseconds, UTC (local ones under dateFieldsTimeReference are made UTC on read);
+    # normalize converts them to the city's zone deliberately.
+    "esriFieldTypeDate": pa.int64(),
     "esriFieldTypeSingle": pa.float64(),
     "esriFieldTypeDouble": pa.float64(),
 }
@@ -60,6 +64,9 @@ class Layer:
     is_paged: bool
     schema: pa.Schema  # the attribute columns every page is cast to
     updated_at: datetime | None
+    fields: tuple[str, ...] = ()  # every field the layer declares, as the source's own column list
+    time_zone: str | None = None  # the zone date-field epochs are wall-clock times in; None: UTC
+    date_fields: tuple[str, ...] = ()
 
 
 class ArcGISAdapter:
@@ -69,7 +76,9 @@ class ArcGISAdapter:
         source = request.source
         layer_url = source.endpoint.rstrip("/")
         layer = read_layer(ask(http, layer_url, {"f": "json"}, method="GET"), request, http.source_id)
-        where = where_clause(source.options.get("where", "1=1"), source.updated_at_field, request.since)
+        where = where_clause(
+            source.options.get("where", "1=1"), source.updated_at_field, request.since, layer.time_zone
+        )
         query_url = f"{layer_url}/query"
         count = _count(
             ask(http, query_url, {"f": "json", "where": where, "returnCountOnly": "true"}), http.source_id
@@ -84,11 +93,11 @@ class ArcGISAdapter:
         walk = _pages_by_offset if layer.is_paged else _pages_by_ids
         pages = rows = 0
         for page in walk(http, query_url, query, layer, count):
-            emit(with_updated_at(page, source.updated_at_field))
+            emit(with_updated_at(dates_to_utc(page, layer), source.updated_at_field))
             pages, rows = pages + 1, rows + page.num_rows
             progress(pages, rows)
         extra = (GEOMETRY_X, GEOMETRY_Y) + ((UPDATED_AT_COLUMN,) if source.updated_at_field else ())
-        return PullResult(pages, rows, count, layer.updated_at, extra)
+        return PullResult(pages, rows, count, layer.updated_at, extra, available_fields=layer.fields)
 
 
 def ask(http: HttpClient, url: str, params: dict, *, method: str = "POST") -> dict:
@@ -140,6 +149,8 @@ def read_layer(meta: dict, request: PullRequest, source_id: str) -> Layer:
         raise FeedConfigError(
             source_id, "the endpoint lists no fields; it must be a layer URL ending in /<n>"
         )
+    if not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in fields):
+        raise FeedFormatError(source_id, "the layer metadata lists a field without a text `name`")
     types = {f.get("name"): f.get("type") for f in fields}
     oid = meta.get("objectIdField") or next((n for n, t in types.items() if t == "esriFieldTypeOID"), None)
     if oid not in types:
@@ -157,7 +168,10 @@ def read_layer(meta: dict, request: PullRequest, source_id: str) -> Layer:
     editing = meta.get("editingInfo") or {}
     edited_ms = editing.get("dataLastEditDate") or editing.get("lastEditDate")
     updated_at = datetime.fromtimestamp(edited_ms / 1000, UTC) if isinstance(edited_ms, int | float) else None
-    return Layer(oid, page_size, is_paged, arrow_schema(fields), updated_at)
+    names = tuple(f["name"] for f in fields)
+    dates = tuple(f["name"] for f in fields if f.get("type") == "esriFieldTypeDate")
+    zone = layer_time_zone(meta, source_id)
+    return Layer(oid, page_size, is_paged, arrow_schema(fields), updated_at, names, zone, dates)
 
 
 def arrow_schema(fields: list[dict]) -> pa.Schema:
@@ -171,11 +185,16 @@ def arrow_schema(fields: list[dict]) -> pa.Schema:
     )
 
 
-def where_clause(base: str, updated_at_field: str | None, since: datetime | None) -> str:
+def where_clause(
+    base: str, updated_at_field: str | None, since: datetime | None, time_zone: str | None = None
+) -> str:
     """The where clause for a pull; without an updated-at field an incremental pull reads everything."""
     if since is None or not updated_at_field:
         return base
-    moment = (since if since.tzinfo else since.replace(tzinfo=UTC)).astimezone(UTC)
+    # The layer compares against the values it stores, which are wall-clock times in its own zone.
+    moment = (since if since.tzinfo else since.replace(tzinfo=UTC)).astimezone(
+        as_tzinfo(time_zone) if time_zone else UTC
+    )
     changed = f"{updated_at_field} > timestamp '{moment:%Y-%m-%d %H:%M:%S}'"
     return changed if base.strip() == "1=1" else f"({base}) AND {changed}"
 
@@ -192,8 +211,8 @@ def parse_query_page(answer: dict, schema: pa.Schema | None = None, source_id: s
     """One query answer as a table: attributes cast to `schema`, plus point geometry as x/y columns."""
     raise_for_error(answer, source_id)
     features = answer.get("features")
-    if not isinstance(features, list):
-        raise FeedFormatError(source_id, "a query answer has no 'features' list")
+    if not isinstance(features, list) or not all(isinstance(f, dict) for f in features):
+        raise FeedFormatError(source_id, "a query answer has no 'features' list of objects")
     schema = schema if schema is not None else arrow_schema(answer.get("fields") or [])
     attributes = [f.get("attributes") or {} for f in features]
     columns = {
@@ -204,6 +223,17 @@ def parse_query_page(answer: dict, schema: pa.Schema | None = None, source_id: s
     columns[GEOMETRY_X] = pa.array([_coordinate(g.get("x")) for g in geometries], pa.float64())
     columns[GEOMETRY_Y] = pa.array([_coordinate(g.get("y")) for g in geometries], pa.float64())
     return pa.table(columns)
+
+
+def dates_to_utc(page: pa.Table, layer: Layer) -> pa.Table:
+    """The page with date fields that hold local wall-clock epochs turned into true UTC epochs."""
+    if layer.time_zone is None:
+        return page
+    for name in layer.date_fields:
+        if name in page.column_names:
+            index = page.column_names.index(name)
+            page = page.set_column(index, name, wall_clock_ms_to_utc_ms(page.column(name), layer.time_zone))
+    return page
 
 
 def with_updated_at(page: pa.Table, updated_at_field: str | None) -> pa.Table:
@@ -231,7 +261,7 @@ def _pages_by_offset(http: HttpClient, url: str, query: dict, layer: Layer, coun
                     http.source_id, f"the server says more rows follow offset {offset:,} but sent none"
                 )
             return
-        last_oid = _check_ascending(page.column(layer.oid_field), last_oid, http.source_id)
+        last_oid = _check_ascending(_oids(page, layer, http.source_id), last_oid, http.source_id)
         yield page
         offset += page.num_rows  # what arrived, not what was asked for
         # Servers before 10.3.1 leave the flag out of paged answers; then the count decides.
@@ -241,7 +271,7 @@ def _pages_by_offset(http: HttpClient, url: str, query: dict, layer: Layer, coun
 
 def _pages_by_ids(http: HttpClient, url: str, query: dict, layer: Layer, count: int) -> Iterator[pa.Table]:
     answer = ask(http, url, {"f": "json", "where": query["where"], "returnIdsOnly": "true"})
-    listed = np.asarray(answer.get("objectIds") or [], dtype=np.int64)
+    listed = _object_ids(answer, http.source_id)
     ids = np.unique(listed)
     if len(ids) != len(listed):
         raise FeedIncompleteError(
@@ -252,7 +282,7 @@ def _pages_by_ids(http: HttpClient, url: str, query: dict, layer: Layer, count: 
         chunk = chunks.popleft()
         answer = ask(http, url, {**query, "objectIds": ",".join(map(str, chunk.tolist()))})
         page = parse_query_page(answer, layer.schema, http.source_id)
-        received = page.column(layer.oid_field).to_numpy(zero_copy_only=False)
+        received = _oids(page, layer, http.source_id)
         if len(np.unique(received)) != len(received) or not np.isin(received, chunk).all():
             raise FeedIncompleteError(
                 http.source_id, "a chunk of OBJECTIDs came back with duplicates or strangers"
@@ -268,9 +298,28 @@ def _pages_by_ids(http: HttpClient, url: str, query: dict, layer: Layer, count: 
             chunks.appendleft(missing)
 
 
-def _check_ascending(oids: pa.ChunkedArray, last_oid: int | None, source_id: str) -> int:
+def _object_ids(answer: dict, source_id: str) -> np.ndarray:
+    """The `objectIds` of a returnIdsOnly answer as int64; nulls or text in it are a protocol breakage."""
+    try:
+        return np.asarray(answer.get("objectIds") or [], dtype=np.int64)
+    except (TypeError, ValueError, OverflowError):
+        raise FeedFormatError(source_id, "returnIdsOnly listed object ids that are not integers") from None
+
+
+def _oids(page: pa.Table, layer: Layer, source_id: str) -> np.ndarray:
+    """The page's OBJECTIDs; rows without one cannot be checked for repeats, so they stop the pull."""
+    oids = page.column(layer.oid_field)
+    if oids.null_count:
+        raise FeedFormatError(
+            source_id,
+            f"{oids.null_count:,} rows came back without the layer's id field {layer.oid_field!r}",
+            next_step="The layer's query answers name its id field differently; check the layer in a browser.",
+        )
+    return oids.to_numpy(zero_copy_only=False)
+
+
+def _check_ascending(values: np.ndarray, last_oid: int | None, source_id: str) -> int:
     # Pages are in OBJECTID order, so strictly rising ids prove no row came twice, in O(1) memory.
-    values = oids.to_numpy(zero_copy_only=False)
     if (last_oid is not None and values[0] <= last_oid) or (np.diff(values) <= 0).any():
         raise FeedIncompleteError(
             source_id, "pages came back out of OBJECTID order, so rows may be repeated or skipped"

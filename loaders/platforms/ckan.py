@@ -38,7 +38,7 @@ class CkanAdapter:
         sort_key = source.options.get("sort_key", ID_COLUMN)
         # A sort key that is not unique lets rows swap between pages; ending on _id makes it unique.
         sort = f"{sort_key} asc" if sort_key == ID_COLUMN else f"{sort_key} asc, {ID_COLUMN} asc"
-        schema, total, last_id = None, None, None
+        schema, total, last_id, declared = None, None, None, None
         pages = rows = 0
         while total is None or rows < total:
             params = {
@@ -55,7 +55,9 @@ class CkanAdapter:
                     f"the row count changed from {total:,} to {result['total']:,} during the pull",
                 )
             total = result["total"]
-            schema = schema if schema is not None else arrow_schema(result["fields"])
+            if schema is None:  # the first page declares the columns for the whole pull
+                schema = arrow_schema(result["fields"])
+                declared = tuple(f["id"] for f in result["fields"])
             page = parse_records(result, schema, http.source_id)
             if page.num_rows == 0:
                 break
@@ -64,7 +66,7 @@ class CkanAdapter:
             emit(page)
             pages, rows = pages + 1, rows + page.num_rows  # the offset moves by what arrived
             progress(pages, rows)
-        return PullResult(pages, rows, total, None, (ID_COLUMN,))
+        return PullResult(pages, rows, total, None, (ID_COLUMN,), available_fields=declared)
 
 
 def search_result(answer, source_id: str, url: str | None = None) -> dict:
@@ -78,6 +80,8 @@ def search_result(answer, source_id: str, url: str | None = None) -> dict:
         raise FeedFormatError(source_id, "datastore_search answered without a records list", url=url)
     if not isinstance(result.get("total"), int) or not isinstance(result.get("fields"), list):
         raise FeedFormatError(source_id, "datastore_search answered without total and fields", url=url)
+    if not all(isinstance(f, dict) and isinstance(f.get("id"), str) for f in result["fields"]):
+        raise FeedFormatError(source_id, "datastore_search listed a field without a text `id`", url=url)
     if result.get("total_was_estimated"):
         raise FeedIncompleteError(
             source_id,
@@ -100,7 +104,7 @@ def parse_records(result: dict, schema: pa.Schema | None = None, source_id: str 
     if set(names) != set(schema.names):
         raise FeedFormatError(source_id, f"the DataStore columns changed during the pull: now {names}")
     records = result["records"]
-    if records and not isinstance(records[0], dict):
+    if not all(isinstance(r, dict) for r in records):
         raise FeedFormatError(source_id, "records are not objects (records_format must be 'objects')")
     return pa.table(
         {f.name: _typed([r.get(f.name) for r in records], f.type, f.name, source_id) for f in schema},

@@ -35,7 +35,7 @@ class CsvAdapter:
                 return PullResult(0, 0, None, is_unchanged=True, validators=request.validators)
             url = redact_url(source.endpoint)
             encoding = choose_encoding(path, download.content_type, source.encoding, source.source_id, url)
-            header = read_header(path, encoding)
+            header = read_header(path, encoding, source.source_id, url)
             wanted = set(header) if request.is_probe else _check_header(source, header, url)
             pages = rows = 0
             for batch in _batches(path, encoding, header, wanted, source.source_id):
@@ -45,12 +45,17 @@ class CsvAdapter:
         return PullResult(pages, rows, None, validators=download.validators, available_fields=tuple(header))
 
 
-def read_header(path: Path, encoding: Encoding) -> list[str]:
+def read_header(path: Path, encoding: Encoding, source_id: str = "csv", url: str | None = None) -> list[str]:
     """The header row's names, past any BOM that is not the chosen encoding's own."""
     with path.open("rb") as raw:
         raw.seek(encoding.skip_bytes)
         with io.TextIOWrapper(raw, encoding=encoding.name, newline="") as fh:
-            first = next(csv.reader(fh), [])
+            try:
+                first = next(csv.reader(fh), [])
+            except csv.Error as exc:  # e.g. a quote opened in the header and never closed
+                raise FeedFormatError(
+                    source_id, f"the header row is not valid CSV ({exc})", url=url
+                ) from None
     return [name.lstrip("\ufeff").strip() for name in first]
 
 
@@ -59,6 +64,14 @@ def _check_header(source, header: list[str], url: str) -> set[str]:
     if not header or header[0].lstrip().startswith("<"):
         raise FeedFormatError(source.source_id, "the file has no CSV header (an HTML page?)", url=url)
     wanted = set(source.fields_read())
+    doubled = sorted(name for name in wanted if header.count(name) > 1)
+    if doubled:  # pyarrow would silently read the first of them; which one the catalogue means is unknown
+        raise FeedFormatError(
+            source.source_id,
+            f"the header names mapped column(s) {', '.join(doubled)} more than once",
+            url=url,
+            next_step="Ask the publisher to fix the export, or map another column in loaders/sources.toml.",
+        )
     missing = sorted(name for name in wanted if name not in header)
     if missing:
         raise FeedFormatError(

@@ -37,7 +37,7 @@ class SocrataAdapter:
             order = ":updated_at, :id"  # a unique tail, so pages can neither overlap nor skip
         count = self.count(http, resource, where)
 
-        def fetch(offset: int) -> pa.Table:
+        def fetch(offset: int) -> tuple[pa.Table, tuple[str, ...] | None]:
             params = {
                 "$select": ":*, *",
                 "$order": order,
@@ -46,29 +46,17 @@ class SocrataAdapter:
             }
             if where:
                 params["$where"] = where
-            body = http.get_bytes(f"{resource}.{fmt}", params)
-            return parse_csv_page(body) if fmt == "csv" else parse_json_page(body, source.source_id)
+            body = http.get_body(f"{resource}.{fmt}", params)
+            parse = parse_csv_page if fmt == "csv" else parse_json_page
+            return parse(body.content, source.source_id), soda2_fields(body.headers)
 
-        pages = rows = 0
-        # The next page downloads while this one is normalised and written; one request at a time.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = pool.submit(fetch, 0)
-            while True:
-                page = pending.result()
-                if page.num_rows == 0:
-                    break
-                received = rows + page.num_rows
-                # A server may cap $limit below what we asked, so a short page is no sign of the end;
-                # the source's own count is.
-                has_more = count is None or received < count
-                if has_more:
-                    pending = pool.submit(fetch, received)
-                emit(_with_updated_at(page))
-                pages, rows = pages + 1, received
-                progress(pages, rows)
-                if not has_more:
-                    break
-        return PullResult(pages, rows, count, self.updated_at(http, source), (":id", ":updated_at"))
+        pages, rows, declared, first_columns = _page_through(fetch, count, emit, progress, source.source_id)
+        meta = self.metadata(http, source)
+        # JSON rows leave nulls out, so the view's column list beats the first page's keys.
+        declared = declared or _view_fields(meta) or first_columns
+        return PullResult(
+            pages, rows, count, _updated_at(meta), (":id", ":updated_at"), available_fields=declared
+        )
 
     def count(self, http: HttpClient, resource: str, where: str | None) -> int | None:
         params = {"$select": "count(*)"}
@@ -85,20 +73,84 @@ class SocrataAdapter:
         except (TypeError, ValueError):
             raise FeedFormatError(http.source_id, f"count(*) returned {value!r}", url=resource) from None
 
-    def updated_at(self, http: HttpClient, source) -> datetime | None:
-        """When the portal says the data last changed (metadata; may be fresher than the data)."""
+    def metadata(self, http: HttpClient, source) -> dict:
+        """The dataset's view metadata (update times, declared columns); {} when it is not an object."""
         meta = http.get_json(f"{source.endpoint.rstrip('/')}/api/views/{source.dataset_id}.json")
-        for key in ("rowsUpdatedAt", "dataUpdatedAt", "viewLastModified"):
-            value = meta.get(key) if isinstance(meta, dict) else None
-            if isinstance(value, int | float):
-                return datetime.fromtimestamp(value, UTC)
+        return meta if isinstance(meta, dict) else {}
+
+
+def _page_through(fetch, count: int | None, emit: Emit, progress: Progress, source_id: str):
+    """Emit every page; (pages, rows, fields the answers declared, the first page's columns)."""
+    pages = rows = 0
+    declared, first_columns = None, None
+    # The next page downloads while this one is normalised and written; one request at a time.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(fetch, 0)
+        while True:
+            page, fields = pending.result()
+            declared = declared or fields
+            first_columns = first_columns or tuple(page.column_names) or None
+            if page.num_rows == 0:
+                break
+            received = rows + page.num_rows
+            # A server may cap $limit below what we asked, so a short page is no sign of the end;
+            # the source's own count is.
+            has_more = count is None or received < count
+            if has_more:
+                pending = pool.submit(fetch, received)
+            emit(_with_updated_at(page, source_id))
+            pages, rows = pages + 1, received
+            progress(pages, rows)
+            if not has_more:
+                break
+    return pages, rows, declared, first_columns
+
+
+def _updated_at(meta: dict) -> datetime | None:
+    """When the portal says the data last changed (metadata; may be fresher than the data)."""
+    for key in ("rowsUpdatedAt", "dataUpdatedAt", "viewLastModified"):
+        value = meta.get(key)
+        if isinstance(value, int | float):
+            return datetime.fromtimestamp(value, UTC)
+    return None
+
+
+def soda2_fields(headers) -> tuple[str, ...] | None:
+    """The field names of X-SODA2-Fields (a JSON list), or None when absent or garbled.
+
+    Portals drop the header on wide datasets (with an X-SODA2-Warning), so None is routine.
+    """
+    try:
+        names = orjson.loads(headers.get("X-SODA2-Fields") or "null")
+    except orjson.JSONDecodeError:
         return None
+    if isinstance(names, list) and names and all(isinstance(n, str) for n in names):
+        return tuple(names)
+    return None
 
 
-def parse_csv_page(body: bytes) -> pa.Table:
+def _view_fields(meta: dict) -> tuple[str, ...] | None:
+    # The view's own column list: the declaration when the data answers carried none.
+    columns = meta.get("columns")
+    if not isinstance(columns, list):
+        return None
+    names = tuple(
+        c["fieldName"] for c in columns if isinstance(c, dict) and isinstance(c.get("fieldName"), str)
+    )
+    return names or None
+
+
+def parse_csv_page(body: bytes, source_id: str = "socrata") -> pa.Table:
     """A SODA CSV page, every column kept as text for normalize to parse deliberately."""
     if not body.strip():
         return pa.table({})
+    try:
+        return _read_csv_page(body)
+    except pa.ArrowInvalid as exc:  # ragged rows, a stray quote: say so, with the start of pyarrow's reason
+        raise FeedFormatError(source_id, f"a CSV page is not well-formed: {str(exc)[:200]}") from None
+
+
+def _read_csv_page(body: bytes) -> pa.Table:
     header = pacsv.read_csv(io.BytesIO(body.split(b"\n", 1)[0] + b"\n")).column_names
     convert = pacsv.ConvertOptions(
         column_types={name: pa.string() for name in header},
@@ -122,6 +174,8 @@ def parse_json_page(body: bytes, source_id: str = "socrata") -> pa.Table:
         if rows.get("errorCode") == NO_RESULTS:
             return pa.table({})
         raise FeedFormatError(source_id, f"the server answered {rows.get('message') or rows}")
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise FeedFormatError(source_id, f"a page is not a list of row objects: {body[:80]!r}")
     names: dict[str, None] = {}
     for row in rows:
         names.update(dict.fromkeys(row))
@@ -153,10 +207,13 @@ def _text(value) -> str | None:
     return orjson.dumps(value).decode()  # location objects and the like stay as JSON text
 
 
-def _with_updated_at(page: pa.Table) -> pa.Table:
+def _with_updated_at(page: pa.Table, source_id: str = "socrata") -> pa.Table:
     if ":updated_at" not in page.column_names:
         return page
-    stamps = pc.cast(pc.utf8_rtrim(page.column(":updated_at"), characters="Z"), pa.timestamp("us"))
+    try:
+        stamps = pc.cast(pc.utf8_rtrim(page.column(":updated_at"), characters="Z"), pa.timestamp("us"))
+    except pa.ArrowInvalid:
+        raise FeedFormatError(source_id, "a page's :updated_at values are not timestamps") from None
     return page.append_column(UPDATED_AT_COLUMN, pc.assume_timezone(stamps, timezone="UTC"))
 
 
