@@ -153,6 +153,7 @@ def choropleth(
     own and say why on hover; they are never coloured as a zero.
     """
     df = _frame(published)
+    geojson = _shapes_only(geojson)
     lon, lat, zoom = _view(geojson)
     known = df[df[value].notna()]
     unknown = df[df[value].isna()]
@@ -189,6 +190,20 @@ def choropleth(
         "font": FONT,
     }
     return go.Figure(data=[area, grey] if len(unknown) else [area], layout=layout)
+
+
+def _shapes_only(geojson: dict) -> dict:
+    """The boundaries with only the id each feature is matched on: the feed's other properties (names
+    included) never travel to the browser, where nothing should read them."""
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"neighborhood_id": (f.get("properties") or {}).get("neighborhood_id")},
+            "geometry": f.get("geometry"),
+        }
+        for f in geojson.get("features", [])
+    ]
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _view(geojson: dict) -> tuple[float, float, float]:
