@@ -72,7 +72,7 @@ def _kind_card(city: CityData, selection: Selection, view, headline: str, top: g
     st.page_link(
         PAGE_FOR_KIND[view.kind],
         label=f"More on {view.title.lower()}",
-        icon="➡️",
+        icon=":material/arrow_forward:",
         query_params={key: st.query_params.get_all(key) for key in st.query_params},
     )
 

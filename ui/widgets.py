@@ -42,7 +42,7 @@ def synthetic_notice(city: CityData) -> None:
         st.info(
             f"**{md_escape(city.name)}** is a synthetic demonstration city. Its records are generated, not "
             "real, and describe no real people or places.",
-            icon="🧪",
+            icon=":material/science:",
         )
 
 
@@ -58,10 +58,13 @@ def freshness_banner(city: CityData, kinds: tuple[str, ...]) -> None:
             st.warning(
                 f"The latest refresh of **{title}** failed. Figures show the last good copy "
                 f"({md_escape(fresh.as_of)}).",
-                icon="⚠️",
+                icon=":material/sync_problem:",
             )
         elif fresh.is_stale and not source.is_synthetic:
-            st.warning(f"**{title}** has not been refreshed recently ({md_escape(fresh.as_of)}).", icon="⏳")
+            st.warning(
+                f"**{title}** has not been refreshed recently ({md_escape(fresh.as_of)}).",
+                icon=":material/schedule:",
+            )
 
 
 def provenance_footer(city: CityData, kinds: tuple[str, ...]) -> None:
@@ -104,7 +107,13 @@ def download(label: str, file: gate.ExportFile, *, key: str) -> None:
     if not isinstance(file, gate.ExportFile):
         raise TypeError("only an ExportFile from query.gate can be downloaded")
     st.download_button(
-        md_escape(label), data=file.data, file_name=file.file_name, mime=file.mime, on_click="ignore", key=key
+        md_escape(label),
+        data=file.data,
+        file_name=file.file_name,
+        mime=file.mime,
+        on_click="ignore",
+        key=key,
+        icon=":material/download:",
     )
 
 
@@ -118,7 +127,13 @@ def download_later(label: str, make: Callable[[], gate.ExportFile], file_name: s
         return file.data
 
     st.download_button(
-        md_escape(label), data=data, file_name=file_name, mime="application/zip", on_click="ignore", key=key
+        md_escape(label),
+        data=data,
+        file_name=file_name,
+        mime="application/zip",
+        on_click="ignore",
+        key=key,
+        icon=":material/download:",
     )
 
 
