@@ -7,13 +7,17 @@ built on first start through the real pipeline; visitors never trigger calls to 
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 
 import streamlit as st
 
 from loaders.bootstrap import ensure_demo
 from ui import filters, session
 
-st.set_page_config(page_title="Policing data dashboard", page_icon=":material/balance:", layout="wide")
+# A local image: a `:material/…` or emoji page icon makes every visitor's browser fetch a font or
+# an image from a CDN, and no page may make a request to any other origin.
+PAGE_ICON = Path(__file__).resolve().parent / "ui" / "assets" / "page_icon.png"
+st.set_page_config(page_title="Policing data dashboard", page_icon=str(PAGE_ICON), layout="wide")
 
 
 @st.cache_resource(show_spinner="Building Demo City (synthetic data) for the first time…")

@@ -18,6 +18,13 @@ import numpy as np
 import pandas as pd
 
 SUPPRESSED_LABEL = "suppressed"
+# Why a cell is hidden, in the `reason` column every suppressed frame carries (None where shown).
+REASON_SMALL = "small"  # a count from 1 to threshold-1
+REASON_COMPLEMENTARY = "complementary"  # hidden so the visible cells and the total cannot reveal a small one
+REASON_LINKED = (
+    "linked"  # hidden so a neighbouring published table cannot reveal a small count by subtraction
+)
+REASON_NO_POPULATION = "no population"  # a rate with no resident count to divide by
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,15 @@ class DisclosurePolicy:
     def hides(self, count: int | None) -> bool:
         """True for a count the policy never publishes on its own (1..threshold-1)."""
         return count is not None and 0 < count < self.threshold
+
+    def reason_words(self, reason: str | None) -> str:
+        """The plain-words reason a visitor reads for a hidden cell, stating this deployment's threshold."""
+        return {
+            REASON_SMALL: f"fewer than {self.threshold}",
+            REASON_COMPLEMENTARY: "hidden so that a smaller hidden count cannot be worked out from the total",
+            REASON_LINKED: "hidden so that it cannot be worked out from another published view",
+            REASON_NO_POPULATION: "no population",
+        }.get(reason or "", "")
 
     def note(self) -> str:
         """The sentence every table, chart and download that uses the policy carries."""
@@ -81,6 +97,10 @@ def suppress(
         for positions in groups.values():
             hidden[positions] = _hide(counts[positions], policy)
     out["is_suppressed"] = hidden
+    out["reason"] = [
+        (REASON_SMALL if 0 < c < policy.threshold else REASON_COMPLEMENTARY) if h else None
+        for h, c in zip(hidden, counts, strict=True)
+    ]
     visible = pd.array(counts, dtype="Int64")
     visible[hidden] = pd.NA
     out[count_column] = visible

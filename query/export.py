@@ -21,7 +21,7 @@ import math
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -179,8 +179,13 @@ def notes_text(
     what: str,
     disclosure: DisclosurePolicy | None = None,
     generated_at: datetime | None = None,
+    rules: Sequence[str] = (),
 ) -> str:
-    """The README that travels with every download: selection, sources, unit, suppression, escaping."""
+    """The README that travels with every download: selection, sources, unit, suppression, escaping.
+
+    `rules` are further sentences for the small-numbers section (what is counted, which columns
+    were withheld and why), written by the disclosure gate for the deployment's actual policy.
+    """
     schema = schema_for(filters.kind)
     lines = [
         "Policing open data dashboard: notes for this download",
@@ -200,7 +205,7 @@ def notes_text(
         if disclosure
         else "Row-level records as the source publishes them; nothing is suppressed."
     )
-    lines += [*filters.ignored, "", "Spreadsheet safety and encoding"]
+    lines += [*rules, *filters.ignored, "", "Spreadsheet safety and encoding"]
     lines.append(
         "Text cells that begin with =, +, -, @, a tab or a carriage return start with an apostrophe (') so that "
         "spreadsheet programs do not run them as formulas. Numbers are never changed. Remove the leading "
@@ -293,13 +298,16 @@ def export_refusal(
     return None
 
 
-def export_records(city: CityData, filters: Filters, policy: ExportPolicy) -> bytes:
-    """Matching records (public columns) as CSV bytes, or ExportRefused; never reads past the cap."""
+def export_records(
+    city: CityData, filters: Filters, policy: ExportPolicy, *, columns: Sequence[str] | None = None
+) -> bytes:
+    """Matching records (public columns, or the given subset) as CSV bytes, or ExportRefused; never reads past the cap."""
     reason = export_refusal(city, filters, policy)
     if reason is not None:
         raise ExportRefused(reason)
     df = read_records(city, filters, limit=policy.max_rows)
-    return to_csv_bytes(df[public_columns(filters.kind)], string_columns=string_columns(filters.kind))
+    chosen = [c for c in public_columns(filters.kind) if columns is None or c in columns]
+    return to_csv_bytes(df[chosen], string_columns=string_columns(filters.kind))
 
 
 def bundle_name(city: CityData, filters: Filters, what: str) -> str:
@@ -341,8 +349,9 @@ def _bundle(
     what: str,
     disclosure: DisclosurePolicy | None,
     made_at: datetime | None,
+    rules: Sequence[str] = (),
 ) -> ExportFile:
     zip_name = bundle_name(city, filters, what)
-    notes = notes_text(city, filters, what=what, disclosure=disclosure, generated_at=made_at)
+    notes = notes_text(city, filters, what=what, disclosure=disclosure, generated_at=made_at, rules=rules)
     csv_name = zip_name.removesuffix(".zip") + ".csv"
     return ExportFile(zip_name, zip_bundle(csv_name, csv_bytes, notes, made_at=made_at))

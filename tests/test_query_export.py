@@ -218,5 +218,5 @@ def test_bundles_are_named_and_noted(city):
         assert archive.namelist() == [csv_name, "README.txt"]
         assert b"counts from 1 to 4" in archive.read("README.txt")
         assert archive.read(csv_name).startswith(
-            BOM + b"group,count,share,population_share,is_suppressed,label\r\n"
+            BOM + b"group,count,share,population_share,is_suppressed,reason,label\r\n"
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from store.schema import SCHEMAS
+from query.gate import SCHEMAS
 from ui import session, settings, widgets
 from ui.filters import Selection
 
@@ -21,7 +21,9 @@ def render() -> None:
     )
     st.header("What is counted")
     for schema in SCHEMAS.values():
-        st.markdown(f"**{schema.title}** are counted in **{schema.unit_plural}**. {schema.unit_note}")
+        st.markdown(
+            f"**{schema.title}** are counted in **{schema.unit_plural}**. {widgets.md_escape(schema.unit_note)}"
+        )
     st.markdown(
         "Dates are the date the event **happened** (not when it was reported or entered), in the city's own "
         f"time zone{f' ({city.time_zone})' if city else ''}. Months are calendar months in that zone."
@@ -36,7 +38,44 @@ def render() -> None:
         "usually moved to the block or an intersection by the publisher to protect privacy: maps are approximate."
     )
     st.header("Small numbers")
-    st.markdown(settings.DISCLOSURE.note())
+    st.markdown(widgets.md_escape(settings.SITE.disclosure.note()))
+    st.markdown(
+        "The threshold counts records in the kind's own unit (allegations, subjects): the sources publish no "
+        "complainant or subject identifier, so one person with several allegations counts several times. "
+        "Where a source publishes a person identifier, the threshold counts distinct people."
+    )
+    st.header("Subtracting one view from another")
+    st.markdown(
+        "Hiding small cells in one table is not enough on a site where every view is a link: two views one "
+        "filter step apart (neighborhoods A and B, then B alone; a start date moved by one day) could be "
+        "subtracted to reveal a hidden count. This site therefore publishes breakdowns by race, sex and age "
+        "only at **fixed granularities**, from tables suppressed in advance:\n"
+        "- **Period:** one whole calendar year that is over (the data runs past its end). A selection uses "
+        "the year its end date falls in, or the latest finished year before it.\n"
+        "- **Area:** one neighborhood, or the whole city. A selection of several neighborhoods uses the "
+        "whole city. Category and finding filters do not narrow these tables.\n"
+        "- **Linked suppression:** a neighborhood's table also hides any cell whose difference from the "
+        "city's (the rest of the city) would be a small count, and hides further cells until no sum the two "
+        "tables reveal together is a small count.\n"
+        "- **Filters on who:** with a race, sex or age filter, only the one matching cell of those tables "
+        "is shown; monthly, category and neighborhood counts are withheld, and records are not listed.\n\n"
+        "Each page says which year and area its breakdowns cover. Two residual risks remain: late "
+        "corrections to a finished year change its table between snapshots, and an attacker who combines "
+        "the tables of every neighborhood can bound the city's hidden cells more tightly. Other counts "
+        "(incidents by month, category and neighborhood, without a filter on who) are not suppressed."
+    )
+    st.header("Records, row by row")
+    rows = (
+        "are published"
+        if settings.SITE.is_demographic_rows_enabled
+        else "are **withheld** from record listings and downloads"
+    )
+    st.markdown(
+        f"Race, sex and age columns {rows} on this site: beside a date and a neighborhood they can identify a "
+        "person. Records are never listed under a race, sex or age filter unless the site publishes those "
+        f"columns and at least {settings.SITE.disclosure.threshold} records match. Every download's notes say "
+        "which columns were withheld and why."
+    )
     st.markdown(
         "Rates per 1,000 residents use the population of each neighborhood from the city's reference data. "
         "Rates computed from fewer than 20 records change a lot with one more or one fewer event; they are "
@@ -60,5 +99,5 @@ def render() -> None:
         "Downloads are UTF-8 CSV files (RFC 4180) with a notes file stating the filter in words, the sources, "
         "licences, snapshot time and counting unit. Text cells that begin with `=`, `+`, `-`, `@`, a tab or a "
         "carriage return start with an apostrophe, so a spreadsheet cannot run them as formulas. Downloads "
-        f"hold at most {settings.EXPORTS.max_rows:,} records; for more, use the source's own portal."
+        f"hold at most {settings.SITE.exports.max_rows:,} records; for more, use the source's own portal."
     )

@@ -1,19 +1,23 @@
 """Plotly figure builders: graph_objects (cheap to build), a colour-blind-safe palette, escaped labels.
 
-Every builder takes a small DataFrame that query/ produced, so a chart shows exactly the numbers
-of its table and its CSV. Labels that come from data are HTML-escaped, because plotly renders a
-subset of HTML in text, hover labels and axis titles.
+Every builder takes a PublishedTable that the disclosure gate issued (and refuses anything else),
+so a chart shows exactly the numbers of its table and its CSV. Labels that come from data are
+HTML-escaped and stripped of control and direction characters, because plotly renders a subset of
+HTML in text, hover labels, legends and axis titles.
 """
 
 from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Iterable
 
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+
+from query import gate
 
 # Okabe & Ito's palette, distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -24,8 +28,26 @@ pio.json.config.default_engine = "orjson"
 CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"], "responsive": True}
 
 
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+MAX_LABEL_CHARS = 80
+
+
+def _text(value: object) -> str:
+    """One data label as literal text: no HTML, no control or direction characters, no $math$, bounded."""
+    cleaned = _INVISIBLE.sub("", str(value))
+    cleaned = cleaned if len(cleaned) <= MAX_LABEL_CHARS else cleaned[: MAX_LABEL_CHARS - 1] + "…"
+    # plotly typesets text between $ signs as LaTeX when MathJax is present; a fullwidth sign is inert.
+    return html.escape(cleaned).replace("$", "\uff04")
+
+
 def escape(values: Iterable) -> list[str]:
-    return [html.escape(str(v)) if v is not None else "" for v in values]
+    return [_text(v) if v is not None else "" for v in values]
+
+
+def _frame(published: gate.PublishedTable) -> pd.DataFrame:
+    if not isinstance(published, gate.PublishedTable):
+        raise TypeError("charts draw only what the disclosure gate issued (a PublishedTable)")
+    return published.frame
 
 
 def _layout(*, height: int = 320, y_title: str = "", x_title: str = "", **extra) -> dict:
@@ -39,10 +61,10 @@ def _layout(*, height: int = 320, y_title: str = "", x_title: str = "", **extra)
         "paper_bgcolor": "white",
         "showlegend": False,
         "hoverlabel": {"font": FONT},
-        "xaxis": {**axis, "title": {"text": html.escape(x_title)}, **extra.pop("xaxis", {})},
+        "xaxis": {**axis, "title": {"text": _text(x_title)}, **extra.pop("xaxis", {})},
         "yaxis": {
             **axis,
-            "title": {"text": html.escape(y_title)},
+            "title": {"text": _text(y_title)},
             "rangemode": "tozero",
             **extra.pop("yaxis", {}),
         },
@@ -50,22 +72,23 @@ def _layout(*, height: int = 320, y_title: str = "", x_title: str = "", **extra)
     }
 
 
-def trend(df: pd.DataFrame, unit: str, *, x: str = "month", y: str = "count") -> go.Figure:
-    """Monthly counts as a line."""
+def trend(published: gate.PublishedTable, unit: str, *, x: str = "month", y: str = "count") -> go.Figure:
+    """Monthly counts as a line (a hidden month is a gap, never a zero)."""
+    df = _frame(published)
     line = {
         "type": "scatter",
         "x": df[x],
-        "y": df[y],
+        "y": df[y].astype("float64") if len(df) else [],
         "mode": "lines+markers",
         "line": {"color": PALETTE[0], "width": 2},
         "marker": {"size": 4},
-        "hovertemplate": f"%{{x|%b %Y}}: %{{y:,}} {html.escape(unit)}<extra></extra>",
+        "hovertemplate": f"%{{x|%b %Y}}: %{{y:,}} {_text(unit)}<extra></extra>",
     }
     return go.Figure(data=[line], layout=_layout(y_title=unit))
 
 
 def ranked_bars(
-    df: pd.DataFrame,
+    published: gate.PublishedTable,
     unit: str,
     *,
     label: str,
@@ -73,8 +96,8 @@ def ranked_bars(
     text: str | None = None,
     height: int | None = None,
 ) -> go.Figure:
-    """Horizontal bars, largest on top; `text` names a column of display labels (e.g. "<5")."""
-    data = df.sort_values(value, ascending=True, na_position="first")
+    """Horizontal bars, largest on top; `text` names a column of display labels ("suppressed")."""
+    data = _frame(published).sort_values(value, ascending=True, na_position="first")
     shown = data[text] if text else data[value].map(lambda v: f"{v:,.0f}" if pd.notna(v) else "")
     bar = {
         "type": "bar",
@@ -86,7 +109,7 @@ def ranked_bars(
         "textposition": "outside",
         "cliponaxis": False,
         "customdata": escape(shown),
-        "hovertemplate": f"%{{y}}: %{{customdata}} {html.escape(unit)}<extra></extra>",
+        "hovertemplate": f"%{{y}}: %{{customdata}} {_text(unit)}<extra></extra>",
     }
     top = data[value].max()
     room = {"range": [0, top * 1.22]} if pd.notna(top) and top > 0 else {}  # space for the value labels
@@ -95,17 +118,18 @@ def ranked_bars(
 
 
 def compare_shares(
-    df: pd.DataFrame, *, label: str, first: str, second: str, names: tuple[str, str]
+    published: gate.PublishedTable, *, label: str, first: str, second: str, names: tuple[str, str]
 ) -> go.Figure:
     """Two shares per group side by side (e.g. share of subjects vs share of residents)."""
+    df = _frame(published)
     bars = [
         {
             "type": "bar",
             "x": escape(df[label]),
             "y": df[column],
-            "name": html.escape(name),
+            "name": _text(name),
             "marker": {"color": colour},
-            "hovertemplate": "%{x}: %{y:.1%}<extra>" + html.escape(name) + "</extra>",
+            "hovertemplate": "%{x}: %{y:.1%}<extra>" + _text(name) + "</extra>",
         }
         for column, name, colour in ((first, names[0], PALETTE[0]), (second, names[1], PALETTE[1]))
         if column in df
@@ -121,22 +145,43 @@ def compare_shares(
 
 
 def choropleth(
-    geojson: dict, df: pd.DataFrame, *, value: str, value_label: str, height: int = 420
+    geojson: dict, published: gate.PublishedTable, *, value: str, value_label: str, height: int = 420
 ) -> go.Figure:
-    """Neighborhood map with no basemap tiles (white background), so it works offline."""
+    """Neighborhood map with no basemap tiles (white background), so it works offline.
+
+    Neighborhoods whose value is hidden or has no population are drawn grey in a trace of their
+    own and say why on hover; they are never coloured as a zero.
+    """
+    df = _frame(published)
+    geojson = _shapes_only(geojson)
     lon, lat, zoom = _view(geojson)
-    shown = df[value]
+    known = df[df[value].notna()]
+    unknown = df[df[value].isna()]
+    hover = "%{customdata[0]}: %{customdata[1]} " + _text(value_label) + "<extra></extra>"
     area = {
         "type": "choroplethmap",
         "geojson": geojson,
-        "locations": df["neighborhood_id"],
+        "locations": list(known["neighborhood_id"]),
         "featureidkey": "properties.neighborhood_id",
-        "z": shown.fillna(0),
+        "z": list(known[value]),
         "colorscale": SEQUENTIAL,
         "marker": {"line": {"width": 0.8, "color": "#555"}, "opacity": 0.85},
-        "customdata": list(zip(escape(df["neighborhood_name"]), escape(df.get("display", shown)))),
-        "hovertemplate": "%{customdata[0]}: %{customdata[1]} " + html.escape(value_label) + "<extra></extra>",
-        "colorbar": {"title": {"text": html.escape(value_label), "side": "right"}, "thickness": 12},
+        "customdata": list(zip(escape(known["neighborhood_name"]), escape(known["display"]))),
+        "hovertemplate": hover,
+        "colorbar": {"title": {"text": _text(value_label), "side": "right"}, "thickness": 12},
+    }
+    grey = {
+        "type": "choroplethmap",
+        "geojson": geojson,
+        "locations": list(unknown["neighborhood_id"]),
+        "featureidkey": "properties.neighborhood_id",
+        "z": [0] * len(unknown),
+        "colorscale": [[0, "#d9d9d9"], [1, "#d9d9d9"]],
+        "showscale": False,
+        "marker": {"line": {"width": 0.8, "color": "#555"}, "opacity": 0.85},
+        "customdata": list(zip(escape(unknown["neighborhood_name"]), escape(unknown["display"]))),
+        "hovertemplate": "%{customdata[0]}: %{customdata[1]}<extra></extra>",
+        "name": "not shown",
     }
     layout = {
         "map": {"style": "white-bg", "center": {"lon": lon, "lat": lat}, "zoom": zoom},
@@ -144,7 +189,21 @@ def choropleth(
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "font": FONT,
     }
-    return go.Figure(data=[area], layout=layout)
+    return go.Figure(data=[area, grey] if len(unknown) else [area], layout=layout)
+
+
+def _shapes_only(geojson: dict) -> dict:
+    """The boundaries with only the id each feature is matched on: the feed's other properties (names
+    included) never travel to the browser, where nothing should read them."""
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"neighborhood_id": (f.get("properties") or {}).get("neighborhood_id")},
+            "geometry": f.get("geometry"),
+        }
+        for f in geojson.get("features", [])
+    ]
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _view(geojson: dict) -> tuple[float, float, float]:
@@ -172,3 +231,9 @@ def _coordinates(geometry: dict):
     )
     for ring in rings:
         yield from ((pt[0], pt[1]) for pt in ring)
+
+
+def top(published: gate.PublishedTable, n: int, value: str = "value") -> gate.PublishedTable:
+    """The n largest shown values of a published table, as the same kind of table (for ranked bars)."""
+    df = _frame(published)
+    return gate.subset(published, df.dropna(subset=[value]).nlargest(n, value).index)

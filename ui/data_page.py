@@ -7,10 +7,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-import query
-from query.db import CityData
-from query.quality import unit_plural
-from store.schema import schema_for
+from query import gate
+from query.gate import CityData, schema_for
 from ui import session, settings, widgets
 from ui.filters import Selection
 from ui.quality import render_quality
@@ -32,20 +30,14 @@ def render() -> None:
         schema = schema_for(kind)
         with st.expander(f"{schema.title}: counted in {schema.unit_plural}"):
             st.caption(schema.unit_note)
-            dictionary = query.data_dictionary(kind)
-            st.dataframe(dictionary, hide_index=True, width="stretch")
-            st.download_button(
-                "Download the dictionary (CSV)",
-                data=query.to_csv_bytes(dictionary),
-                file_name=f"{kind}_data_dictionary.csv",
-                mime="text/csv",
-                on_click="ignore",
-                key=f"dictionary_{kind}",
+            widgets.table(gate.dictionary_table(kind))
+            widgets.download(
+                "Download the dictionary (CSV)", gate.dictionary_file(kind), key=f"dictionary_{kind}"
             )
 
 
-def _source_card(city: CityData, selection: Selection, source: query.SourceProvenance) -> None:
-    st.subheader(source.title)
+def _source_card(city: CityData, selection: Selection, source: gate.SourceProvenance) -> None:
+    st.subheader(widgets.md_escape(source.title))
     facts = {
         "Publisher": source.publisher,
         "Dataset": source.landing_page,
@@ -54,30 +46,25 @@ def _source_card(city: CityData, selection: Selection, source: query.SourceProve
         "Source updated": _when(source.source_updated_at, city.time_zone),
         "Fetched": _when(source.fetched_at, city.time_zone),
         "Newest record": _when(source.newest_record_at, city.time_zone),
-        "Records": f"{source.row_count:,} {unit_plural(source.manifest, source.kind)}",
+        "Records": f"{source.row_count:,} {gate.unit_plural(source.manifest, source.kind)}",
         "Status": "last refresh failed; showing the last good copy"
         if source.last_attempt and source.last_attempt.status == "failed"
         else source.status,
         "Snapshot": source.snapshot_id,
     }
-    st.dataframe(
-        pd.DataFrame({"": list(facts), "Value": list(facts.values())}), hide_index=True, width="stretch"
-    )
+    widgets.table(gate.plain_table(pd.DataFrame({"": list(facts), "Value": list(facts.values())}), "source"))
     render_quality(source)
     filters = selection.filters(source.kind)
-    described = widgets.md_escape(filters.describe(city.neighborhood_names))
-    refusal = query.export_refusal(city, filters, settings.EXPORTS)
+    described = filters.describe(city.neighborhood_names)
+    refusal = gate.records_refusal(city, filters, settings.SITE)
     if refusal:
         st.info(refusal)
         return
-    st.download_button(
+    widgets.download_later(
         f"Download records: {described} (CSV + notes)",
-        data=lambda: query.records_bundle(city, filters, settings.EXPORTS).data,
-        file_name=query.bundle_name(city, filters, "records"),
-        mime="application/zip",
-        on_click="ignore",
+        lambda: gate.records_file(city, filters, settings.SITE),
+        gate.records_file_name(city, filters),
         key=f"records_{source.dataset_id}",
-        icon=":material/download:",
     )
 
 

@@ -12,9 +12,9 @@ from datetime import date
 
 import streamlit as st
 
-import query
-from query.db import CityData
-from ui import session
+from query import gate
+from query.gate import CityData
+from ui import session, widgets
 
 KIND_BY_PAGE = {"crime": "crime_incident", "complaints": "complaint", "use-of-force": "use_of_force"}
 CATEGORY_KEY = {"crime_incident": "offense", "complaint": "allegation", "use_of_force": "force"}
@@ -32,9 +32,9 @@ class Selection:
     by_kind: dict
     is_rate: bool
 
-    def filters(self, kind: str) -> query.Filters:
+    def filters(self, kind: str) -> gate.Filters:
         picked = self.by_kind.get(kind, {})
-        return query.Filters.make(
+        return gate.Filters.make(
             kind,
             self.date_from,
             self.date_to,
@@ -62,7 +62,7 @@ def sidebar(
     date_from, date_to = _dates(bar, city, notices)
     if date_from is None and date_to is None:
         # An open link shows the latest year of data; choose dates to see more (the words say which).
-        date_from, date_to = query.latest_months(
+        date_from, date_to = gate.latest_months(
             max((s[1] for s in city.coverage.values() if s), default=None)
         )
         if date_from:
@@ -84,7 +84,7 @@ def sidebar(
     return Selection(city_id, date_from, date_to, tuple(hoods), by_kind, measure == MEASURES[1])
 
 
-def _kind_filters(bar, options: query.FilterOptions, notices: list[str]) -> dict:
+def _kind_filters(bar, options: gate.FilterOptions, notices: list[str]) -> dict:
     kind = options.kind
     picked = {
         "categories": _multi(
@@ -130,24 +130,33 @@ def _check_date(key: str, low: date | None, high: date | None, label: str, notic
     try:
         value = date.fromisoformat(raw)
     except ValueError:
-        notices.append(f"The link's “{label}” date ({raw[:40]}) is not a date (YYYY-MM-DD); it was ignored.")
+        notices.append(
+            f"The link's “{label}” date ({widgets.md_escape(raw[:40])}) is not a date (YYYY-MM-DD); it was ignored."
+        )
         return
     if (low and value < low) or (high and value > high):
         notices.append(
-            f"The link's “{label}” date {raw} is outside the data ({low} to {high}); it was ignored."
+            f"The link's “{label}” date {widgets.md_escape(raw)} is outside the data ({low} to {high}); it was ignored."
         )
 
 
 def _multi(bar, label: str, options: list[str], key: str, notices: list[str], format_func=None) -> list[str]:
-    shown = [format_func(o) if format_func else o for o in options]
+    shown_as = format_func or str
+    shown = [widgets.plain(shown_as(o)) for o in options]
     stale = [v for v in st.query_params.get_all(key) if v and v not in shown]
     if stale:
-        listed = ", ".join(f"“{v[:40]}”" for v in stale[:5])
+        # Link values are anyone's text: shown literally (escaped, cut), never as Markdown.
+        listed = ", ".join(f"“{widgets.md_escape(v[:40])}”" for v in stale[:5])
         notices.append(
-            f"The link asked for {label.lower()} {listed}, which this data does not have; ignored."
+            f"The link asked for {widgets.md_escape(label.lower())} {listed}, which this data does not have; ignored."
         )
     return bar.multiselect(
-        label, options, key=key, bind="query-params", format_func=format_func or str, placeholder="All"
+        widgets.md_escape(label),
+        options,
+        key=key,
+        bind="query-params",
+        format_func=lambda o: widgets.plain(shown_as(o)),
+        placeholder="All",
     )
 
 
@@ -155,6 +164,7 @@ def _select(bar, label: str, options: list[str], key: str, default: str, notices
     raw = st.query_params.get(key)
     if raw and raw not in options:
         notices.append(
-            f"The link asked for {label.lower()} “{raw[:40]}”, which is not available; showing {default}."
+            f"The link asked for {label.lower()} “{widgets.md_escape(raw[:40])}”, which is not available; "
+            f"showing {widgets.md_escape(default)}."
         )
     return bar.selectbox(label, options, index=options.index(default), key=key, bind="query-params")

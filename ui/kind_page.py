@@ -1,18 +1,18 @@
-"""One page per kind of record (crime, complaints, use of force), drawn from query/'s aggregates.
+"""One page per kind of record (crime, complaints, use of force), drawn from what the disclosure gate issued.
 
-Every number shown here comes from one `PageAggregates` value, so a chart, its table and its CSV
-agree. Captions say in words what each chart shows, for which filter, in which unit.
+Every number shown here comes from one `PublishedPage` (and the map's `PublishedTable`), so a chart,
+its table and its CSV agree, and none of them can show what the deployment's policy hides.
+Captions say in words what each chart shows, for which filter, in which unit.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-import pandas as pd
 import streamlit as st
 
-import query
-from query.db import CityData
+from query import gate
+from query.gate import CityData
 from ui import charts, session, settings, widgets
 from ui.filters import Selection
 from ui.source_check import render_how_counted
@@ -31,38 +31,46 @@ def render(kind: str) -> None:
     widgets.synthetic_notice(city)
     widgets.freshness_banner(city, (kind,))
     filters = selection.filters(kind)
-    aggs = session.page_aggregates(city.city_id, city.snapshot_key, filters)
-    figures = session.key_figures(city.city_id, city.snapshot_key, filters)
+    published = session.page(city.city_id, city.snapshot_key, filters)
     description = widgets.md_escape(filters.describe(city.neighborhood_names))
-    _headline(aggs, figures, description)
+    _headline(published, description)
     render_how_counted(city, filters)
-    for note in aggs.notes:
-        st.caption(note)
-    _trend_and_categories(city, aggs, description)
-    _map_and_ranking(city, filters, aggs, selection.is_rate)
+    for note in published.notes:
+        st.caption(widgets.md_escape(note))
+    if published.is_narrowed_by_person:
+        st.info(
+            "With a race, sex or age filter, only the breakdowns by who below are published, for a fixed "
+            "year and area: monthly, category and neighborhood counts of people for any dates and places "
+            "could be subtracted from each other to reveal a few people. See *About & methodology*."
+        )
+    else:
+        _trend_and_categories(city, published, description)
+        _map_and_ranking(city, filters, selection.is_rate)
     if filters.has_person_columns:
-        _demographics(city, aggs, description)
-    _records(city, filters, aggs)
+        _demographics(city, published)
+    _records(city, filters, published)
     widgets.provenance_footer(city, (kind,))
 
 
-def _headline(aggs: query.PageAggregates, figures: query.KeyFigures, description: str) -> None:
-    totals = aggs.totals
-    shown = query.SUPPRESSED_LABEL if totals.records is None else f"{totals.records:,}"
-    sentence = f"**{description}: {shown} {totals.record_unit}**"
+def _headline(published: gate.PublishedPage, description: str) -> None:
+    figures = published.figures
+    sentence = f"**{description}: {widgets.md_escape(published.headline)} {published.record_unit}**"
     if figures.change_vs_year_before_pct is not None:
         sentence += f", {widgets.format_change(figures.change_vs_year_before_pct, 'a year before')}"
     st.container(key="headline").markdown(sentence + ".")
     cols = st.columns(3)
-    cols[0].metric(totals.record_unit.capitalize(), shown)
-    if totals.units is not None:
-        cols[1].metric(str(totals.unit_label).capitalize(), f"{totals.units:,}")
+    with cols[0]:
+        widgets.figure(published.record_unit.capitalize(), published.headline)
+    if published.units_text is not None:
+        with cols[1]:
+            widgets.figure(str(published.unit_label).capitalize(), published.units_text)
     if figures.previous_count is not None and figures.change_vs_previous_pct is not None:
-        cols[2].metric(
-            "Change vs the period before",
-            f"{figures.change_vs_previous_pct:+.0f}%",
-            help=f"{figures.previous_count:,} {totals.record_unit} in {_window(figures.previous_window)}",
-        )
+        with cols[2]:
+            widgets.figure(
+                "Change vs the period before",
+                f"{figures.change_vs_previous_pct:+.0f}%",
+                help=f"{figures.previous_count:,} {published.record_unit} in {_window(figures.previous_window)}",
+            )
     if figures.is_partial:
         st.caption("The chosen period reaches beyond the data available, so comparisons may understate.")
 
@@ -71,78 +79,74 @@ def _window(window) -> str:
     return f"{window[0]:%d %b %Y} – {window[1]:%d %b %Y}" if window else "the period before"
 
 
-def _trend_and_categories(city: CityData, aggs: query.PageAggregates, description: str) -> None:
-    unit = aggs.totals.record_unit
+def _table_download(city: CityData, filters: gate.Filters, table: gate.PublishedTable):
+    return lambda: gate.table_file(city, filters, table, settings.SITE)
+
+
+def _trend_and_categories(city: CityData, published: gate.PublishedPage, description: str) -> None:
+    unit = published.record_unit
+    filters = published.filters
     left, right = st.columns(2)
     with left:
         st.subheader("Month by month")
         widgets.chart_with_table(
-            charts.trend(aggs.trend, unit),
-            aggs.trend,
+            charts.trend(published.trend, unit),
+            published.trend,
             f"{description}: {unit} per month, by the month the event happened.",
             key="trend",
-            download=lambda: query.table_bundle(city, aggs.filters, aggs.trend, "monthly"),
+            download_file=_table_download(city, filters, published.trend),
         )
     with right:
-        words = query.CATEGORY_WORDS[aggs.filters.kind]
+        words = gate.CATEGORY_WORDS[filters.kind]
         st.subheader(f"By {words}")
         widgets.chart_with_table(
-            charts.ranked_bars(aggs.by_category, unit, label="category", text="label"),
-            aggs.by_category,
+            charts.ranked_bars(published.by_category, unit, label="category", text="label"),
+            published.by_category,
             f"{description}: {unit} by {words}.",
             key="categories",
-            download=lambda: query.table_bundle(city, aggs.filters, aggs.by_category, "by category"),
+            download_file=_table_download(city, filters, published.by_category),
         )
-    if len(aggs.by_finding):
+    if len(published.by_finding.frame):
         st.subheader("By finding")
         widgets.chart_with_table(
-            charts.ranked_bars(aggs.by_finding, unit, label="finding", text="label"),
-            aggs.by_finding,
+            charts.ranked_bars(published.by_finding, unit, label="finding", text="label"),
+            published.by_finding,
             f"{description}: {unit} by the outcome of the investigation.",
             key="findings",
-            download=lambda: query.table_bundle(city, aggs.filters, aggs.by_finding, "by finding"),
+            download_file=_table_download(city, filters, published.by_finding),
         )
 
 
-def _map_and_ranking(
-    city: CityData, filters: query.Filters, aggs: query.PageAggregates, is_rate: bool
-) -> None:
-    label = city.index.neighborhood_label
+def _map_and_ranking(city: CityData, filters: gate.Filters, is_rate: bool) -> None:
+    label = widgets.md_escape(city.index.neighborhood_label)
     whole = replace(filters, neighborhood_ids=())  # the map shows every neighborhood, to click between
-    if filters.neighborhood_ids:
-        table = session.neighborhood_counts(city.city_id, city.snapshot_key, whole)
-    else:
-        table = aggs.by_neighborhood
-    if is_rate and not table["population"].notna().any():
+    if is_rate and not city.neighborhoods["population"].notna().any():
         st.info(
-            f"{city.name} publishes no population per {label.lower()}, so rates per resident are not shown; these are counts."
+            f"{widgets.md_escape(city.name)} publishes no population per {label.lower()}, so rates per "
+            "resident are not shown; these are counts."
         )
         is_rate = False
+    table = session.map_table(city.city_id, city.snapshot_key, filters, is_rate)
     unit = city.unit_plural(filters.kind)
-    value, value_label = ("rate_per_1000", f"{unit} per 1,000 residents") if is_rate else ("count", unit)
-    mapped = table[table["neighborhood_id"].notna()].rename(columns={"name": "neighborhood_name"})
-    mapped = mapped.assign(
-        display=mapped[value].map(lambda v: "<5" if pd.isna(v) else f"{v:,.1f}" if is_rate else f"{v:,.0f}")
-    )
+    value_label = f"{unit} per 1,000 residents" if is_rate else unit
     st.subheader(f"By {label.lower()}")
     left, right = st.columns([3, 2])
     with left:
         if city.boundaries:
             widgets.chart_with_table(
-                charts.choropleth(city.boundaries, mapped, value=value, value_label=value_label),
+                charts.choropleth(city.boundaries, table, value="value", value_label=value_label),
                 table,
                 f"{widgets.md_escape(whole.describe(city.neighborhood_names))}: {value_label} by {label.lower()}. "
-                f"Click a {label.lower()} to filter every page to it.",
+                f"Grey: not shown (the reason is in the table). Click a {label.lower()} to filter every page to it.",
                 key="map",
                 on_select=_on_map_click,
-                download=lambda: query.table_bundle(city, whole, table, f"by {label.lower()}"),
+                download_file=_table_download(city, whole, table),
             )
     with right:
-        ranked = mapped.dropna(subset=[value]).nlargest(15, value)
-        st.plotly_chart(
-            charts.ranked_bars(ranked, value_label, label="neighborhood_name", value=value, text="display"),
-            config=charts.CONFIG,
-            theme=None,
+        widgets.plot(
+            charts.ranked_bars(
+                charts.top(table, 15), value_label, label="neighborhood_name", value="value", text="display"
+            ),
             key="ranking",
         )
         note = " Rates from fewer than 20 records are unstable: compare them with care." if is_rate else ""
@@ -158,11 +162,18 @@ def _on_map_click() -> None:
         st.session_state["hood"] = picked[:1]
 
 
-def _demographics(city: CityData, aggs: query.PageAggregates, description: str) -> None:
-    who = query.PERSON_PREFIX[aggs.filters.kind]
-    unit = aggs.totals.record_unit
+def _demographics(city: CityData, published: gate.PublishedPage) -> None:
+    filters = published.filters
+    who = gate.PERSON_PREFIX[filters.kind]
+    unit = published.record_unit
+    scope = widgets.md_escape(published.demographic_scope)
     st.subheader(f"Who the {unit} were about")
-    race = aggs.by_race
+    st.caption(
+        f"Breakdowns by who cover {scope}, whatever the dates, places and other filters chosen: they are "
+        "published only for whole calendar years and for one neighborhood or the whole city, so that two "
+        "views cannot be subtracted to reveal a few people (see *About & methodology*)."
+    )
+    race = published.by_race
     widgets.chart_with_table(
         charts.compare_shares(
             race,
@@ -172,50 +183,45 @@ def _demographics(city: CityData, aggs: query.PageAggregates, description: str) 
             names=(f"share of {unit}", "share of residents"),
         ),
         race,
-        f"{description}: {who} race or ethnicity as a share of {unit}, beside each group's share of residents.",
+        f"{scope}: {who} race or ethnicity as a share of {unit}, beside each group's share of residents.",
         key="race",
-        download=lambda: query.table_bundle(
-            city, aggs.filters, race, "by race", disclosure=settings.DISCLOSURE
-        ),
+        download_file=_table_download(city, filters, race),
     )
     left, right = st.columns(2)
     for column, table, words, key in (
-        (left, aggs.by_sex, "sex", "sex"),
-        (right, aggs.by_age_band, "age band", "age"),
+        (left, published.by_sex, "sex", "sex"),
+        (right, published.by_age_band, "age band", "age"),
     ):
         with column:
             widgets.chart_with_table(
                 charts.ranked_bars(table, unit, label="group", text="label"),
                 table,
-                f"{description}: {unit} by {who} {words}.",
+                f"{scope}: {unit} by {who} {words}.",
                 key=key,
-                download=lambda t=table, w=words: query.table_bundle(
-                    city, aggs.filters, t, f"by {w}", disclosure=settings.DISCLOSURE
-                ),
+                download_file=_table_download(city, filters, table),
             )
 
 
-def _records(city: CityData, filters: query.Filters, aggs: query.PageAggregates) -> None:
+def _records(city: CityData, filters: gate.Filters, published: gate.PublishedPage) -> None:
     st.subheader("The records")
     # Listing rows costs more than every chart together on a large feed, so it waits to be asked for.
     if st.toggle("Show the matching records", key="show_records"):
-        rows = session.records_page(city.city_id, city.snapshot_key, filters, settings.TABLE_PREVIEW_ROWS)
-        total = aggs.totals.records
-        st.caption(
-            f"Public columns only, newest first. Showing {len(rows):,} of "
-            f"{'the matching' if total is None else f'{total:,}'} {aggs.totals.record_unit}."
-        )
-        st.dataframe(rows, hide_index=True, width="stretch", height=320)
-    refusal = query.export_refusal(city, filters, settings.EXPORTS, matching=aggs.totals.records)
+        view = session.records_view(city.city_id, city.snapshot_key, filters, settings.TABLE_PREVIEW_ROWS)
+        if view.rows is None:
+            st.info(view.refusal)
+        else:
+            st.caption(
+                f"Public columns only, newest first. Showing {len(view.rows.frame):,} of "
+                f"{published.headline} {published.record_unit}. {view.withheld_note}"
+            )
+            widgets.table(view.rows, height=320)
+    refusal = gate.records_refusal(city, filters, settings.SITE, published)
     if refusal:
         st.info(refusal)
         return
-    st.download_button(
+    widgets.download_later(
         "Download these records (CSV + notes)",
-        data=lambda: query.records_bundle(city, filters, settings.EXPORTS).data,
-        file_name=query.bundle_name(city, filters, "records"),
-        mime="application/zip",
-        on_click="ignore",
-        icon=":material/download:",
+        lambda: gate.records_file(city, filters, settings.SITE),
+        gate.records_file_name(city, filters),
         key="records_download",
     )

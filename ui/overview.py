@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-import query
-from query.db import CityData
+from query import gate
+from query.gate import CityData
 from ui import charts, session, widgets
 from ui.filters import Selection
 
@@ -26,57 +26,48 @@ def render() -> None:
         st.title("Policing data dashboard")
         st.info("No data has been published yet. Run `python -m loaders refresh` to fetch the feeds.")
         return
-    st.title(f"{city.name}: policing at a glance")
+    st.title(f"{widgets.md_escape(city.name)}: policing at a glance")
     widgets.synthetic_notice(city)
     widgets.freshness_banner(city, city.kinds_with_data())
-    overview = session.city_overview(city.city_id, city.snapshot_key, selection.date_from, selection.date_to)
-    columns = st.columns(len(overview.kinds))
-    for column, kind_view in zip(columns, overview.kinds):
+    kinds = session.overview(city.city_id, city.snapshot_key, selection.date_from, selection.date_to)
+    columns = st.columns(len(kinds))
+    for column, (view, headline, top) in zip(columns, kinds):
         with column:
-            _kind_card(city, selection, kind_view)
+            _kind_card(city, selection, view, headline, top)
     _freshness_table(city)
     widgets.provenance_footer(city, city.kinds_with_data())
 
 
-def _kind_card(city: CityData, selection: Selection, view: query.KindOverview) -> None:
+def _kind_card(city: CityData, selection: Selection, view, headline: str, top: gate.PublishedTable) -> None:
     st.subheader(view.title)
     if not view.has_data:
         st.caption("No data published for this city.")
         return
     figures, totals = view.key_figures, view.totals
-    shown = query.SUPPRESSED_LABEL if totals.records is None else f"{totals.records:,}"
     delta = (
         None
         if figures.change_vs_year_before_pct is None
         else f"{figures.change_vs_year_before_pct:+.0f}% vs a year before"
     )
-    st.metric(totals.record_unit.capitalize(), shown, delta=delta, delta_color="off")
-    filters = query.Filters.make(view.kind, selection.date_from, selection.date_to)
-    aggs = session.page_aggregates(city.city_id, city.snapshot_key, filters)
-    st.plotly_chart(
-        charts.trend(aggs.trend, totals.record_unit),
-        config=charts.CONFIG,
-        theme=None,
-        key=f"overview_trend_{view.kind}",
-    )
+    widgets.figure(totals.record_unit.capitalize(), headline, delta=delta)
+    filters = gate.Filters.make(view.kind, selection.date_from, selection.date_to)
+    published = session.page(city.city_id, city.snapshot_key, filters)
+    widgets.plot(charts.trend(published.trend, totals.record_unit), key=f"overview_trend_{view.kind}")
     st.caption(
         f"{widgets.md_escape(filters.describe(city.neighborhood_names))}: {totals.record_unit} per month. "
         f"{widgets.format_change(figures.change_vs_previous_pct, 'the period before').capitalize()}."
     )
-    top = view.top_neighborhoods
-    if len(top):
-        label = city.index.neighborhood_label.lower()
+    if len(top.frame):
+        label = widgets.md_escape(city.index.neighborhood_label.lower())
         st.markdown(f"Highest rates per 1,000 residents, by {label}:")
-        st.dataframe(
-            top[["name", "count", "rate_per_1000"]].rename(
-                columns={
-                    "name": city.index.neighborhood_label,
+        widgets.table(
+            top.renamed(
+                {
+                    "name": widgets.plain(city.index.neighborhood_label),
                     "count": totals.record_unit.capitalize(),
                     "rate_per_1000": "Per 1,000 residents",
                 }
-            ),
-            hide_index=True,
-            width="stretch",
+            )
         )
     st.page_link(
         PAGE_FOR_KIND[view.kind],
@@ -91,7 +82,7 @@ def _freshness_table(city: CityData) -> None:
     now = datetime.now(UTC)
     rows = []
     for source in session.provenance(city.city_id, city.snapshot_key):
-        fresh = query.freshness(source.manifest, now, attempt=source.last_attempt)
+        fresh = gate.freshness(source.manifest, now, attempt=source.last_attempt)
         status = (
             "last refresh failed"
             if fresh.is_failed
@@ -108,4 +99,4 @@ def _freshness_table(city: CityData) -> None:
                 "Status": status,
             }
         )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    widgets.table(gate.plain_table(pd.DataFrame(rows), "feed freshness"))

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-import query
-from query.quality import source_quality
+from query import gate
+from ui import settings, widgets
 from ui.widgets import md_escape
 
 
-def render_quality(source: query.SourceProvenance) -> None:
+def render_quality(source: gate.SourceProvenance) -> None:
     if source.manifest is None:
         return
-    quality = source_quality(source.manifest)
+    quality = gate.source_quality(source.manifest, settings.SITE)
     with st.expander(f"How these {quality.unit_plural} are counted, and how clean the data is"):
         st.markdown(
             "\n".join(f"- {md_escape(rule)}" for rule in quality.rules) or "No counting rules recorded."
@@ -22,6 +22,6 @@ def render_quality(source: query.SourceProvenance) -> None:
             st.markdown(md_escape(" ".join(quality.figures)))
         for line in quality.changes:
             st.caption(md_escape(line))
-        if not quality.unmapped.empty:
+        if len(quality.unmapped.frame):
             st.caption("Published values no recode table knew; they are shown as published:")
-            st.dataframe(quality.unmapped, hide_index=True, width="stretch")
+            widgets.table(quality.unmapped)

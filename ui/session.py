@@ -12,9 +12,8 @@ from pathlib import Path
 
 import streamlit as st
 
-import query
-from query.db import CityData, current_snapshot_key, open_city
-from store.cityindex import list_city_ids
+from query import gate
+from query.gate import CityData, current_snapshot_key, list_city_ids, open_city
 from ui import settings
 
 REPO_CACHE = Path(__file__).resolve().parents[1] / "data" / "cache"
@@ -50,44 +49,36 @@ def open_current(city_id: str) -> CityData | None:
 
 
 # Small results are held by reference (cache_resource), not pickled per view: they are frames a page
-# only reads. Entries are capped, and keyed on the snapshot so a new snapshot starts afresh.
+# only reads. Entries are capped, and keyed on the snapshot so a new snapshot starts afresh. Every
+# one is what the disclosure gate returned for the site's policy.
 @st.cache_resource(ttl="1h", max_entries=512, show_spinner=False)
-def page_aggregates(city_id: str, snapshot_key: str, filters: query.Filters) -> query.PageAggregates:
-    return query.page_aggregates(
-        _open(str(cache_root()), city_id, snapshot_key), filters, settings.DISCLOSURE
-    )
-
-
-@st.cache_resource(ttl="1h", max_entries=512, show_spinner=False)
-def neighborhood_counts(city_id: str, snapshot_key: str, filters: query.Filters):
-    return query.neighborhood_counts(
-        _open(str(cache_root()), city_id, snapshot_key), filters, settings.DISCLOSURE
-    )
+def page(city_id: str, snapshot_key: str, filters: gate.Filters) -> gate.PublishedPage:
+    return gate.page(_open(str(cache_root()), city_id, snapshot_key), filters, settings.SITE)
 
 
 @st.cache_resource(ttl="1h", max_entries=512, show_spinner=False)
-def key_figures(city_id: str, snapshot_key: str, filters: query.Filters) -> query.KeyFigures:
-    return query.key_figures(_open(str(cache_root()), city_id, snapshot_key), filters, settings.DISCLOSURE)
+def map_table(city_id: str, snapshot_key: str, filters: gate.Filters, is_rate: bool) -> gate.PublishedTable:
+    return gate.map_table(_open(str(cache_root()), city_id, snapshot_key), filters, settings.SITE, is_rate)
 
 
-@st.cache_data(ttl="1h", max_entries=64, show_spinner=False)
-def city_overview(city_id: str, snapshot_key: str, date_from, date_to) -> query.CityOverview:
-    return query.city_overview(
-        _open(str(cache_root()), city_id, snapshot_key), date_from, date_to, settings.DISCLOSURE
+@st.cache_resource(ttl="1h", max_entries=64, show_spinner=False)
+def overview(city_id: str, snapshot_key: str, date_from, date_to):
+    return gate.overview_tables(
+        _open(str(cache_root()), city_id, snapshot_key), date_from, date_to, settings.SITE
     )
 
 
-@st.cache_data(ttl="1h", max_entries=64, show_spinner=False)
-def records_page(city_id: str, snapshot_key: str, filters: query.Filters, limit: int):
-    return query.records(_open(str(cache_root()), city_id, snapshot_key), filters, limit=limit)
+@st.cache_resource(ttl="1h", max_entries=64, show_spinner=False)
+def records_view(city_id: str, snapshot_key: str, filters: gate.Filters, limit: int) -> gate.RecordsView:
+    return gate.records_view(_open(str(cache_root()), city_id, snapshot_key), filters, settings.SITE, limit)
 
 
 @st.cache_data(ttl="1h", max_entries=64, show_spinner=False)
-def filter_options(city_id: str, snapshot_key: str, kind: str) -> query.FilterOptions:
-    return query.filter_options(_open(str(cache_root()), city_id, snapshot_key), kind)
+def filter_options(city_id: str, snapshot_key: str, kind: str) -> gate.FilterOptions:
+    return gate.filter_options(_open(str(cache_root()), city_id, snapshot_key), kind)
 
 
 @st.cache_data(ttl=60, max_entries=16, show_spinner=False)
-def provenance(city_id: str, snapshot_key: str) -> list[query.SourceProvenance]:
+def provenance(city_id: str, snapshot_key: str) -> list[gate.SourceProvenance]:
     """Sources of the city's current snapshots; a minute's cache, since a failed refresh changes no snapshot."""
-    return query.source_provenance(_open(str(cache_root()), city_id, snapshot_key))
+    return gate.source_provenance(_open(str(cache_root()), city_id, snapshot_key))

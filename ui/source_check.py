@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-import query
-from query.db import CityData
-from query.source_check import snapshot_query, source_checks
+from query import gate
+from query.gate import CityData
 from ui.widgets import md_escape
 
 
-def render_how_counted(city: CityData, filters: query.Filters) -> None:
+def render_how_counted(city: CityData, filters: gate.Filters) -> None:
     with st.expander("How this figure was counted, and check it at the source"):
         st.markdown(
             f"Selection in words: {md_escape(filters.describe(city.neighborhood_names, max_listed=None))}."
         )
         st.caption("The same count as a query over this site's snapshot:")
-        st.code(snapshot_query(filters), language="sql", wrap_lines=True)
-        for check in source_checks(city, filters):
+        st.code(gate.snapshot_query(filters), language="sql", wrap_lines=True)
+        for check in gate.source_checks(city, filters):
             st.markdown(f"**{md_escape(check.source_title)}**: {md_escape(check.explanation)}")
             if check.url:
                 st.code(check.url, language=None, wrap_lines=True)

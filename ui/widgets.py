@@ -1,4 +1,10 @@
-"""Small Streamlit pieces every page uses: banners, provenance, a chart with its table and download."""
+"""Small Streamlit pieces every page uses: banners, provenance, a chart with its table and download.
+
+This is the only module that hands values to Streamlit's publishing elements (st.dataframe,
+st.metric, st.download_button, st.plotly_chart), and each of those functions accepts only what the
+disclosure gate issued (a PublishedTable, an ExportFile, a figure charts.py built from a
+PublishedTable); tests/test_gate_only.py checks both.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +12,36 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-import query
-from query.db import CityData
+from query import gate
+from query.gate import CityData
 from ui import charts, session
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=^&\"'])")
+# NUL and the bidirectional controls that can make text read differently from what it is
+# ("Trojan Source"); a feed or a link has no business sending them to a page.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+MAX_SHOWN_CHARS = 200
 
 
-def md_escape(text: str) -> str:
-    """Data-derived text made inert in Markdown: no links, images, emphasis or math from a feed's values."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+def plain(text: object, max_chars: int = MAX_SHOWN_CHARS) -> str:
+    """Feed or link text for display: control and direction characters removed, long values cut."""
+    cleaned = _INVISIBLE.sub("", str(text))
+    return cleaned if len(cleaned) <= max_chars else cleaned[: max_chars - 1] + "…"
+
+
+def md_escape(text: object, max_chars: int = 2_000) -> str:
+    """Data-derived text made inert in Markdown: no links, images, emphasis, directives or math."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", plain(text, max_chars)).replace("\n", " ")
 
 
 def synthetic_notice(city: CityData) -> None:
     if city.index.is_synthetic:
         st.info(
-            f"**{city.name}** is a synthetic demonstration city. Its records are generated, not real, "
-            "and describe no real people or places.",
+            f"**{md_escape(city.name)}** is a synthetic demonstration city. Its records are generated, not "
+            "real, and describe no real people or places.",
             icon=":material/science:",
         )
 
@@ -37,15 +52,17 @@ def freshness_banner(city: CityData, kinds: tuple[str, ...]) -> None:
     for source in session.provenance(city.city_id, city.snapshot_key):
         if source.kind not in kinds:
             continue
-        fresh = query.freshness(source.manifest, now, attempt=source.last_attempt)
+        fresh = gate.freshness(source.manifest, now, attempt=source.last_attempt)
+        title = md_escape(source.title)
         if fresh.is_failed:
             st.warning(
-                f"The latest refresh of **{source.title}** failed. Figures show the last good copy ({fresh.as_of}).",
+                f"The latest refresh of **{title}** failed. Figures show the last good copy "
+                f"({md_escape(fresh.as_of)}).",
                 icon=":material/sync_problem:",
             )
         elif fresh.is_stale and not source.is_synthetic:
             st.warning(
-                f"**{source.title}** has not been refreshed recently ({fresh.as_of}).",
+                f"**{title}** has not been refreshed recently ({md_escape(fresh.as_of)}).",
                 icon=":material/schedule:",
             )
 
@@ -56,14 +73,13 @@ def provenance_footer(city: CityData, kinds: tuple[str, ...]) -> None:
     for source in session.provenance(city.city_id, city.snapshot_key):
         if source.kind not in kinds:
             continue
-        fresh = query.freshness(source.manifest, datetime.now(UTC), attempt=source.last_attempt)
-        link = (
-            f"[{source.title}]({source.landing_page})"
-            if source.landing_page.startswith("http")
-            else source.title
-        )
+        fresh = gate.freshness(source.manifest, datetime.now(UTC), attempt=source.last_attempt)
+        title = md_escape(source.title)
+        # The link target comes from the catalogue; only plain https/http addresses become links.
+        link = f"[{title}](<{source.landing_page}>)" if _is_plain_url(source.landing_page) else title
         lines.append(
-            f"- {link}, {source.publisher}. {source.row_count:,} records; {fresh.as_of}. Licence: {source.licence}."
+            f"- {link}, {md_escape(source.publisher)}. {source.row_count:,} records; {md_escape(fresh.as_of)}. "
+            f"Licence: {md_escape(source.licence)}."
         )
     if lines:
         st.divider()
@@ -72,42 +88,92 @@ def provenance_footer(city: CityData, kinds: tuple[str, ...]) -> None:
         )
 
 
-def chart_with_table(
-    fig: go.Figure,
-    table: pd.DataFrame,
-    caption: str,
-    *,
-    key: str,
-    download: Callable[[], query.ExportFile] | None = None,
-    on_select=None,
-) -> object:
-    """A chart, the sentence saying what it shows, and the same numbers as a table and a download."""
-    event = st.plotly_chart(
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]+)?(/[A-Za-z0-9._~%/\-]*)?(\?[A-Za-z0-9._~%=&\-]*)?")
+
+
+def _is_plain_url(text: str) -> bool:
+    return bool(_PLAIN_URL.fullmatch(text or ""))
+
+
+def table(published: gate.PublishedTable, **options) -> None:
+    """A table the gate issued (nothing else can reach st.dataframe)."""
+    if not isinstance(published, gate.PublishedTable):
+        raise TypeError("only a PublishedTable can be shown as a table")
+    st.dataframe(published.frame, hide_index=True, width="stretch", **options)
+
+
+def download(label: str, file: gate.ExportFile, *, key: str) -> None:
+    """A download of a file the gate built."""
+    if not isinstance(file, gate.ExportFile):
+        raise TypeError("only an ExportFile from query.gate can be downloaded")
+    st.download_button(
+        md_escape(label),
+        data=file.data,
+        file_name=file.file_name,
+        mime=file.mime,
+        on_click="ignore",
+        key=key,
+        icon=":material/download:",
+    )
+
+
+def download_later(label: str, make: Callable[[], gate.ExportFile], file_name: str, *, key: str) -> None:
+    """A download whose file the gate builds only when it is clicked (a records file can be large)."""
+
+    def data() -> bytes:
+        file = make()
+        if not isinstance(file, gate.ExportFile):
+            raise TypeError("only an ExportFile from query.gate can be downloaded")
+        return file.data
+
+    st.download_button(
+        md_escape(label),
+        data=data,
+        file_name=file_name,
+        mime="application/zip",
+        on_click="ignore",
+        key=key,
+        icon=":material/download:",
+    )
+
+
+def figure(label: str, value: str, *, help: str | None = None, delta: str | None = None) -> None:
+    """A headline number, already worded by the gate (a count, or why it is hidden)."""
+    st.metric(md_escape(label), value, help=help, delta=delta, delta_color="off")
+
+
+def plot(fig: go.Figure, *, key: str, on_select=None) -> object:
+    """A figure charts.py built from a PublishedTable (tests/test_gate_only.py checks every call)."""
+    return st.plotly_chart(
         fig,
-        key=f"chart_{key}",
+        key=key,
         config=charts.CONFIG,
         on_select=on_select or "ignore",
         selection_mode="points",
         theme=None,
     )
+
+
+def chart_with_table(
+    fig: go.Figure,
+    published: gate.PublishedTable,
+    caption: str,
+    *,
+    key: str,
+    download_file: Callable[[], gate.ExportFile] | None = None,
+    on_select=None,
+) -> object:
+    """A chart, the sentence saying what it shows, and the same numbers as a table and a download."""
+    event = plot(fig, key=f"chart_{key}", on_select=on_select)
     st.caption(caption)
     # The table is built only once a reader opens it: most views never do, and it costs a table's
     # conversion and a download button on every one of them.
     numbers = st.expander("Show the numbers as a table", key=f"table_{key}", on_change="rerun")
     if numbers.open:
         with numbers:
-            st.dataframe(table, hide_index=True, width="stretch")
-            if download is not None:
-                bundle = download()  # a small table: cheap, and its name says what it holds
-                st.download_button(
-                    "Download this table (CSV + notes)",
-                    data=bundle.data,
-                    file_name=bundle.file_name,
-                    mime=bundle.mime,
-                    on_click="ignore",
-                    key=f"{key}_download",
-                    icon=":material/download:",
-                )
+            table(published)
+            if download_file is not None:
+                download("Download this table (CSV + notes)", download_file(), key=f"{key}_download")
     return event
 
 

@@ -1,0 +1,346 @@
+"""The disclosure gate: the only way a number, a chart table, a record listing or a file leaves the read side.
+
+ui/ and the pages import nothing else from query/ (tests/test_gate_only.py walks their imports and
+calls). Every value handed out is a `PublishedTable`, a text already worded for the deployment's
+policy, or an `ExportFile` built here, and each hidden cell carries the reason it is hidden.
+
+The policy of a deployment is one `SitePolicy`: the small-cell threshold and complementary
+suppression (`DisclosurePolicy`), which kinds may leave row by row and how many rows
+(`ExportPolicy`), and whether demographic columns may leave row by row at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+import pandas as pd
+
+from query import row_release, snap
+from query.aggregates import (
+    UNSTABLE_RATE_BELOW,
+    KeyFigures,
+    city_overview,
+    key_figures,
+    neighborhood_counts,
+    page_aggregates,
+)
+from query.db import CityData, current_snapshot_key, open_city
+from query.disclosure import DEFAULT_POLICY, REASON_NO_POPULATION, SUPPRESSED_LABEL, DisclosurePolicy
+from query.export import ExportFile, ExportPolicy, ExportRefused, _bundle, to_csv_bytes
+from query.filters import CATEGORY_WORDS, PERSON_PREFIX, Filters, latest_months
+from query.options import FilterOptions, filter_options
+from query.provenance import Freshness, SourceProvenance, data_dictionary, freshness, source_provenance
+from query.quality import SourceQuality, unit_plural
+from query.quality import source_quality as _source_quality
+from query.source_check import SourceCheck, snapshot_query, source_checks
+from store.cityindex import list_city_ids
+from store.schema import SCHEMAS, schema_for
+
+__all__ = [
+    "CATEGORY_WORDS",
+    "PERSON_PREFIX",
+    "SCHEMAS",
+    "UNSTABLE_RATE_BELOW",
+    "CityData",
+    "DisclosurePolicy",
+    "ExportFile",
+    "ExportPolicy",
+    "ExportRefused",
+    "FilterOptions",
+    "Filters",
+    "Freshness",
+    "PublishedPage",
+    "PublishedTable",
+    "RecordsView",
+    "SitePolicy",
+    "SourceCheck",
+    "SourceProvenance",
+    "SourceQuality",
+    "count_text",
+    "counting_rules",
+    "current_snapshot_key",
+    "demographic_columns",
+    "dictionary_file",
+    "dictionary_table",
+    "filter_options",
+    "freshness",
+    "latest_months",
+    "list_city_ids",
+    "map_table",
+    "open_city",
+    "overview_tables",
+    "page",
+    "plain_table",
+    "records_file",
+    "records_file_name",
+    "records_refusal",
+    "records_view",
+    "schema_for",
+    "snapshot_query",
+    "source_checks",
+    "source_provenance",
+    "source_quality",
+    "subset",
+    "table_file",
+    "unit_plural",
+]
+
+_ISSUED_HERE = object()  # only this module can make a PublishedTable (ui/ checks the type)
+
+
+@dataclass(frozen=True)
+class SitePolicy:
+    """Everything a deployment decides about what may leave: cells, rows, and demographic columns in rows."""
+
+    disclosure: DisclosurePolicy = DEFAULT_POLICY
+    exports: ExportPolicy = field(default_factory=ExportPolicy)
+    is_demographic_rows_enabled: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class PublishedTable:
+    """A frame that passed the gate: counts NA where hidden, `reason` in words for each hidden cell."""
+
+    frame: pd.DataFrame
+    what: str  # "monthly", "by race": the file name part and the notes' "Contents"
+    issued_by: object = field(repr=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.issued_by is not _ISSUED_HERE:
+            raise TypeError("a PublishedTable is made only by query.gate")
+
+    def renamed(self, columns: dict[str, str]) -> PublishedTable:
+        """Some of the columns, renamed for display (the values are the ones the gate issued)."""
+        return PublishedTable(self.frame[list(columns)].rename(columns=columns), self.what, _ISSUED_HERE)
+
+
+def _issue(frame: pd.DataFrame, what: str, policy: DisclosurePolicy) -> PublishedTable:
+    out = frame.copy()
+    if "reason" in out.columns:
+        out["reason"] = [policy.reason_words(r) if isinstance(r, str) else "" for r in out["reason"]]
+    return PublishedTable(out.reset_index(drop=True), what, _ISSUED_HERE)
+
+
+def plain_table(frame: pd.DataFrame, what: str) -> PublishedTable:
+    """Facts that count no people (source provenance, the data dictionary), issued for display as they are."""
+    return PublishedTable(frame.reset_index(drop=True), what, _ISSUED_HERE)
+
+
+def count_text(count: int | None, site: SitePolicy) -> str:
+    """A headline count as visitors read it: the number, or the reason it is not shown."""
+    if count is None:
+        return f"{SUPPRESSED_LABEL} ({site.disclosure.reason_words('small')})"
+    return f"{count:,}"
+
+
+@dataclass(frozen=True, eq=False)
+class PublishedPage:
+    """Everything a kind page shows for one set of filters, after the gate."""
+
+    filters: Filters
+    trend: PublishedTable
+    by_category: PublishedTable
+    by_finding: PublishedTable
+    by_neighborhood: PublishedTable
+    by_race: PublishedTable
+    by_sex: PublishedTable
+    by_age_band: PublishedTable
+    headline: str  # the count, or "suppressed (fewer than k)"
+    units_text: str | None  # distinct complaints or incidents, where the kind has them
+    record_unit: str
+    unit_label: str | None
+    figures: KeyFigures
+    demographic_scope: str  # which period and area the breakdowns by who cover (see query.snap)
+    is_narrowed_by_person: bool  # a race, sex or age filter is set: other breakdowns are withheld
+    notes: tuple[str, ...]
+    matching_records: int | None = field(default=None, repr=False)  # for the download cap; None if hidden
+
+
+def page(city: CityData, filters: Filters, site: SitePolicy) -> PublishedPage:
+    """A kind page's tables and figures under the site's policy."""
+    policy = site.disclosure
+    aggs = page_aggregates(city, filters, policy)
+    people = snap.demographics(city, filters, policy)
+    narrowed = filters.has_person_filter
+    figures = key_figures(city, filters, policy)
+    if narrowed:  # comparisons of arbitrary windows under a person filter could be differenced
+        figures = replace(figures, previous_count=None, change_vs_previous_pct=None)
+        figures = replace(figures, year_before_count=None, change_vs_year_before_pct=None)
+    withheld = "withheld under a filter on who the records were about"
+
+    def table(frame: pd.DataFrame, what: str) -> PublishedTable:
+        return _issue(frame.iloc[0:0] if narrowed else frame, what if not narrowed else withheld, policy)
+
+    totals = aggs.totals
+    headline = people.filtered_count_text if narrowed else count_text(totals.records, site)
+    return PublishedPage(
+        filters=filters,
+        trend=table(aggs.trend, "monthly"),
+        by_category=table(aggs.by_category, "by category"),
+        by_finding=table(aggs.by_finding, "by finding"),
+        by_neighborhood=table(aggs.by_neighborhood, "by neighborhood"),
+        by_race=_issue(people.by_race, "by race", policy),
+        by_sex=_issue(people.by_sex, "by sex", policy),
+        by_age_band=_issue(people.by_age_band, "by age", policy),
+        headline=headline,
+        units_text=None if narrowed or totals.units is None else f"{totals.units:,}",
+        record_unit=totals.record_unit,
+        unit_label=totals.unit_label,
+        figures=figures,
+        demographic_scope=people.scope,
+        is_narrowed_by_person=narrowed,
+        notes=(*aggs.notes, *counting_rules(filters.kind)) if filters.has_person_columns else aggs.notes,
+        matching_records=None if narrowed else totals.records,
+    )
+
+
+def counting_rules(kind: str) -> tuple[str, ...]:
+    """What the threshold counts: people where the source identifies them, else records (said plainly)."""
+    if kind not in PERSON_PREFIX:
+        return ()
+    schema = schema_for(kind)
+    who = PERSON_PREFIX[kind]
+    if f"{who}_id" in schema.names:
+        return (f"The threshold counts distinct {who}s (the source publishes a {who} id).",)
+    return (
+        f"The threshold counts {schema.unit_plural}, not people: the source publishes no {who} id, so one "
+        f"{who} with several {schema.unit_plural} counts several times.",
+    )
+
+
+def map_table(city: CityData, filters: Filters, site: SitePolicy, is_rate: bool) -> PublishedTable:
+    """Every neighborhood's count or rate for the map and ranking: hidden cells stay blank, with their reason."""
+    policy = site.disclosure
+    whole = replace(filters, neighborhood_ids=())  # the map shows every neighborhood, to click between
+    if filters.has_person_filter:
+        return _issue(pd.DataFrame(columns=_MAP_COLUMNS), "by neighborhood", policy)
+    table = neighborhood_counts(city, whole, policy)
+    table = table[table["neighborhood_id"].notna()].rename(columns={"name": "neighborhood_name"})
+    value = "rate_per_1000" if is_rate else "count"
+    no_population = is_rate & (table["population"].fillna(0) <= 0)
+    reason = table["reason"].where(table["reason"].notna(), None)
+    reason = reason.mask(no_population & reason.isna(), REASON_NO_POPULATION)
+    out = pd.DataFrame(
+        {
+            "neighborhood_id": table["neighborhood_id"],
+            "neighborhood_name": table["neighborhood_name"],
+            "value": table[value].astype("float64"),
+            "reason": reason,
+        }
+    )
+    shown = [
+        policy.reason_words(r) if isinstance(r, str) else (f"{v:,.1f}" if is_rate else f"{v:,.0f}")
+        for r, v in zip(out["reason"], out["value"], strict=True)
+    ]
+    out.insert(3, "display", shown)
+    return _issue(out, "by neighborhood", policy)
+
+
+_MAP_COLUMNS = ["neighborhood_id", "neighborhood_name", "value", "display", "reason"]
+
+
+def overview_tables(city: CityData, date_from: date | None, date_to: date | None, site: SitePolicy):
+    """The overview page's figures: per kind (title, has data, headline text, key figures, top rates table)."""
+    view = city_overview(city, date_from, date_to, site.disclosure)
+    out = []
+    for kind_view in view.kinds:
+        headline = count_text(kind_view.totals.records, site) if kind_view.totals else ""
+        top = _issue(kind_view.top_neighborhoods, "highest rates", site.disclosure)
+        out.append((kind_view, headline, top))
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class RecordsView:
+    rows: PublishedTable | None  # None when refused
+    refusal: str | None
+    withheld_note: str
+
+
+def records_view(city: CityData, filters: Filters, site: SitePolicy, limit: int) -> RecordsView:
+    """One page of matching records (withheld columns removed), or why they are not listed."""
+    release = row_release.listing(
+        city, filters, site.disclosure.threshold, site.is_demographic_rows_enabled, limit
+    )
+    rows = None if release.rows is None else PublishedTable(release.rows, "records", _ISSUED_HERE)
+    return RecordsView(rows, release.refusal, release.withheld_note)
+
+
+def records_refusal(
+    city: CityData, filters: Filters, site: SitePolicy, published: PublishedPage | None = None
+) -> str | None:
+    """Why the records download is refused (with what to do instead), or None (counts rows unless told)."""
+    matching = published.matching_records if published is not None and published.filters == filters else None
+    return row_release.file_refusal(
+        city, filters, site.disclosure.threshold, site.exports, site.is_demographic_rows_enabled, matching
+    )
+
+
+def records_file(
+    city: CityData, filters: Filters, site: SitePolicy, *, made_at: datetime | None = None
+) -> ExportFile:
+    """The records ZIP under the site's policy, or ExportRefused."""
+    return row_release.records_file(
+        city,
+        filters,
+        site.disclosure,
+        site.exports,
+        site.is_demographic_rows_enabled,
+        rules=counting_rules(filters.kind),
+        made_at=made_at,
+    )
+
+
+def records_file_name(city: CityData, filters: Filters) -> str:
+    return row_release.records_file_name(city, filters)
+
+
+def table_file(
+    city: CityData,
+    filters: Filters,
+    table: PublishedTable,
+    site: SitePolicy,
+    *,
+    made_at: datetime | None = None,
+) -> ExportFile:
+    """A published table as a ZIP (CSV + notes stating this deployment's policy and counting rule)."""
+    if not isinstance(table, PublishedTable):
+        raise TypeError("only a PublishedTable can be downloaded")
+    rules = (*counting_rules(filters.kind), "Columns withheld: none (a summary table; no records).")
+    return _bundle(
+        city, filters, to_csv_bytes(table.frame), table.what, site.disclosure, made_at, rules=rules
+    )
+
+
+def dictionary_file(kind: str) -> ExportFile:
+    """The data dictionary of a kind as a CSV (column names and descriptions; no data)."""
+    return ExportFile(f"{kind}_data_dictionary.csv", to_csv_bytes(data_dictionary(kind)), "text/csv")
+
+
+def dictionary_table(kind: str) -> PublishedTable:
+    return plain_table(data_dictionary(kind), "data dictionary")
+
+
+demographic_columns = row_release.demographic_columns
+
+
+def subset(table: PublishedTable, rows) -> PublishedTable:
+    """Some rows of a published table (e.g. the top 15 for a ranking): still a published table."""
+    if not isinstance(table, PublishedTable):
+        raise TypeError("subset takes a PublishedTable")
+    return PublishedTable(table.frame.loc[rows].reset_index(drop=True), table.what, _ISSUED_HERE)
+
+
+def source_quality(manifest, site: SitePolicy) -> SourceQuality:
+    """A source's counting rules and quality figures; its table of values no recode knew is issued
+    here, with small counts of people's values (a rare race spelling) hidden like any small cell."""
+    quality = _source_quality(manifest)
+    frame = quality.unmapped.copy()
+    is_person = frame["column"].str.startswith(("complainant_", "subject_", "officer_"))
+    small = is_person & (frame["records"] < site.disclosure.threshold)
+    frame["records"] = [
+        f"fewer than {site.disclosure.threshold}" if hide else f"{n:,}"
+        for hide, n in zip(small, frame["records"], strict=True)
+    ]
+    return replace(quality, unmapped=plain_table(frame, "unmapped values"))
