@@ -98,7 +98,7 @@ class Source:
     options: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     dataset_id: str | None = None
     is_synthetic: bool = False
-    encoding: str | None = None  # text encoding of a CSV body when the server does not say it
+    encoding: str | None = None  # text encoding of a CSV body; overrides the BOM and the HTTP charset
     row_unit: str = ""  # what one published row is; see catalog_rules.ROW_UNITS
     unit: str = ""  # what the snapshot counts once the rules below are applied
     identity: Identity = field(default_factory=Identity)
