@@ -24,6 +24,7 @@ from query.filters import (
     UNKNOWN,
     Filters,
     age_band,
+    latest_months,
 )
 from store.schema import KINDS, RACE_POPULATION_COLUMNS, VOCABULARIES, schema_for
 
@@ -299,8 +300,10 @@ def key_figures(city: CityData, filters: Filters, policy: DisclosurePolicy = DEF
         count=now,
         previous_count=previous,
         year_before_count=year_before,
-        change_vs_previous_pct=_change(now, previous),
-        change_vs_year_before_pct=_change(now, year_before),
+        # A window reaching past the data is partial: set against a full one it would show a fall
+        # that is only missing months, so no change is given for it.
+        change_vs_previous_pct=None if is_partial else _change(now, previous),
+        change_vs_year_before_pct=None if is_partial else _change(now, year_before),
         previous_window=_window(windows["previous"]),
         year_before_window=_window(windows["year_before"]),
         is_partial=is_partial,
@@ -370,7 +373,10 @@ def city_overview(
             empty = pd.DataFrame(columns=["neighborhood_id", "name", "count", "population", "rate_per_1000"])
             out.append(KindOverview(kind, schema_for(kind).title, False, None, None, empty))
             continue
-        filters = Filters.make(kind, date_from, date_to)
+        window = (date_from, date_to)
+        if date_from is None and date_to is None and city.coverage.get(kind):
+            window = latest_months(city.coverage[kind][1])  # each kind's own latest complete year
+        filters = Filters.make(kind, *window)
         page = page_aggregates(city, filters, policy)
         hoods = page.by_neighborhood
         ranked = hoods[

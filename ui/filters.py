@@ -7,7 +7,7 @@ at the URL first, so that a visitor who followed a stale link is told what was i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import streamlit as st
@@ -31,13 +31,17 @@ class Selection:
     neighborhood_ids: tuple[str, ...]
     by_kind: dict
     is_rate: bool
+    # With no dates chosen, each kind shows the latest 12 complete months of its own data, so a
+    # feed that lags is never given a partial window beside the others' full ones.
+    default_windows: dict = field(default_factory=dict)
 
     def filters(self, kind: str) -> gate.Filters:
         picked = self.by_kind.get(kind, {})
+        date_from, date_to = self.default_windows.get(kind, (self.date_from, self.date_to))
         return gate.Filters.make(
             kind,
-            self.date_from,
-            self.date_to,
+            date_from,
+            date_to,
             neighborhood_ids=self.neighborhood_ids,
             categories=picked.get("categories"),
             findings=picked.get("findings"),
@@ -60,15 +64,15 @@ def sidebar(
         return Selection(city_id, None, None, (), {}, False)
     bar.caption("Filters apply to every page and are kept in the link, so you can share this view.")
     date_from, date_to = _dates(bar, city, notices)
+    windows = {}
     if date_from is None and date_to is None:
         # An open link shows the latest year of data; choose dates to see more (the words say which).
         date_from, date_to = gate.latest_months(
             max((s[1] for s in city.coverage.values() if s), default=None)
         )
+        windows = {k: gate.latest_months(span[1]) for k, span in city.coverage.items() if span}
         if date_from:
-            bar.caption(
-                f"No dates chosen: showing the latest 12 months of data, {date_from:%b %Y} – {date_to:%b %Y}."
-            )
+            bar.caption(_default_words(windows, date_from, date_to))
     names = dict(city.neighborhood_names)
     hood_ids = sorted(names, key=lambda i: names[i])
     label = city.index.neighborhood_label
@@ -81,7 +85,17 @@ def sidebar(
     measure = bar.segmented_control("Show", MEASURES, default=MEASURES[0], key="measure", bind="query-params")
     for notice in notices:
         bar.warning(notice, icon="⚠️")
-    return Selection(city_id, date_from, date_to, tuple(hoods), by_kind, measure == MEASURES[1])
+    return Selection(city_id, date_from, date_to, tuple(hoods), by_kind, measure == MEASURES[1], windows)
+
+
+def _default_words(windows: dict, date_from: date, date_to: date) -> str:
+    spans = {(f, t) for f, t in windows.values() if f}
+    if len(spans) <= 1:
+        return f"No dates chosen: showing the latest 12 months of data, {date_from:%b %Y} – {date_to:%b %Y}."
+    listed = "; ".join(
+        f"{gate.schema_for(k).title}: {f:%b %Y} – {t:%b %Y}" for k, (f, t) in windows.items() if f
+    )
+    return f"No dates chosen: each kind shows the latest 12 complete months of its own data ({listed})."
 
 
 def _kind_filters(bar, options: gate.FilterOptions, notices: list[str]) -> dict:

@@ -29,7 +29,9 @@ def render() -> None:
     st.title(f"{widgets.md_escape(city.name)}: policing at a glance")
     widgets.synthetic_notice(city)
     widgets.freshness_banner(city, city.kinds_with_data())
-    kinds = session.overview(city.city_id, city.snapshot_key, selection.date_from, selection.date_to)
+    # No dates chosen: each kind's own latest 12 complete months (the query side picks them).
+    chosen = (None, None) if selection.default_windows else (selection.date_from, selection.date_to)
+    kinds = session.overview(city.city_id, city.snapshot_key, *chosen)
     columns = st.columns(len(kinds))
     for column, (view, headline, top) in zip(columns, kinds):
         with column:
@@ -50,7 +52,8 @@ def _kind_card(city: CityData, selection: Selection, view, headline: str, top: g
         else f"{figures.change_vs_year_before_pct:+.0f}% vs a year before"
     )
     widgets.figure(totals.record_unit.capitalize(), headline, delta=delta)
-    filters = gate.Filters.make(view.kind, selection.date_from, selection.date_to)
+    dated = selection.filters(view.kind)
+    filters = gate.Filters.make(view.kind, dated.date_from, dated.date_to)
     published = session.page(city.city_id, city.snapshot_key, filters)
     widgets.plot(charts.trend(published.trend, totals.record_unit), key=f"overview_trend_{view.kind}")
     st.caption(
