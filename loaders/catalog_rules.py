@@ -9,24 +9,11 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-ROW_UNITS = ("incident", "offense", "subject", "officer", "allegation", "complaint")
+from store.schema import SCHEMAS, UNIT_PLURALS, schema_for
+
+ROW_UNITS = tuple(UNIT_PLURALS)
 DUPLICATE_POLICIES = ("refuse", "keep_one", "allow")
 ROLLUP_KEEPS = ("most_serious", "first")
-# The units a kind may be published in. Crime is counted in incidents; complaints in allegations
-# or in whole complaints; use of force in subjects, or in incidents when subjects are not listed.
-KIND_UNITS = {
-    "crime_incident": ("incident",),
-    "complaint": ("allegation", "complaint"),
-    "use_of_force": ("subject", "incident"),
-}
-PLURALS = {
-    "incident": "incidents",
-    "offense": "offenses",
-    "subject": "subjects",
-    "officer": "officer involvements",
-    "allegation": "allegations",
-    "complaint": "complaints",
-}
 FILTER_OPS = ("equals", "in", "not_in")
 
 
@@ -60,7 +47,7 @@ class Rollup:
     def describe(self, row_unit: str) -> str:
         keep = "the most serious one's values" if self.keep == "most_serious" else "the first one's values"
         shared = " and ".join(self.key)
-        return f"Published rows are {PLURALS[row_unit]}; rows sharing {shared} count as one {self.to}, keeping {keep}."
+        return f"Published rows are {UNIT_PLURALS[row_unit]}; rows sharing {shared} count as one {self.to}, keeping {keep}."
 
 
 @dataclass(frozen=True)
@@ -269,7 +256,7 @@ def published_unit(kind: str, row_unit: str, rollup: Rollup | None, multi: Multi
 
 
 def check_unit(where: str, kind: str, row_unit: str, unit: str, problems: list[str]) -> None:
-    allowed = KIND_UNITS.get(kind, ())
+    allowed = schema_for(kind).accepted_units if kind in SCHEMAS else ()
     if not allowed or unit in allowed:
         return
     hint = ""
@@ -278,6 +265,6 @@ def check_unit(where: str, kind: str, row_unit: str, unit: str, problems: list[s
     elif row_unit == "officer":
         hint = ' Declare [sources.rollup] key = "<incident id field>" to count officers\' rows as incidents.'
     problems.append(
-        f"{where}: rows are {PLURALS.get(row_unit, row_unit)}, but {kind} is counted in "
-        f"{' or '.join(PLURALS[u] for u in allowed)}.{hint}"
+        f"{where}: rows are {UNIT_PLURALS.get(row_unit, row_unit)}, but {kind} is counted in "
+        f"{' or '.join(UNIT_PLURALS[u] for u in allowed)}.{hint}"
     )

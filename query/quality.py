@@ -10,17 +10,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from store.schema import schema_for
+from store.schema import UNIT_PLURALS, schema_for
 from store.snapshots import Manifest
-
-PLURALS = {
-    "incident": "incidents",
-    "offense": "offenses",
-    "subject": "subjects",
-    "officer": "officer involvements",
-    "allegation": "allegations",
-    "complaint": "complaints",
-}
 
 
 @dataclass(frozen=True)
@@ -36,7 +27,7 @@ class SourceQuality:
 def unit_plural(manifest: Manifest | None, kind: str) -> str:
     """The unit a snapshot counts: its source's declared unit, else the kind's."""
     unit = ((manifest.provenance or {}).get("unit") if manifest else None) or schema_for(kind).unit_singular
-    return PLURALS.get(unit, unit + "s")
+    return UNIT_PLURALS.get(unit, unit + "s")
 
 
 def source_quality(manifest: Manifest) -> SourceQuality:

@@ -55,6 +55,16 @@ ALLEGATION_CATEGORIES = (
     "Other",
 )
 
+# What one record can be, in the plural, for "figures count ..." sentences on every layer.
+UNIT_PLURALS = {
+    "incident": "incidents",
+    "offense": "offenses",
+    "subject": "subjects",
+    "officer": "officer involvements",
+    "allegation": "allegations",
+    "complaint": "complaints",
+}
+
 # Most serious first: when several offenses make one incident, or several force types are listed
 # for one subject, the incident is filed under the most serious.
 SEVERITY: dict[str, tuple[str, ...]] = {
@@ -101,6 +111,8 @@ class KindSchema:
     unit_note: str
     columns: tuple[Column, ...]
     severity_column: str | None = None  # ranked by SEVERITY when rows merge into one unit
+    # Units a source of this kind may be published in, once its rows are counted (UNIT_PLURALS).
+    accepted_units: tuple[str, ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -178,6 +190,7 @@ CRIME_INCIDENT = KindSchema(
         ),
     ),
     severity_column="offense_category",
+    accepted_units=("incident",),
 )
 
 COMPLAINT = KindSchema(
@@ -206,6 +219,7 @@ COMPLAINT = KindSchema(
     )
     + _race("complainant", "Complainant")
     + _race("officer", "Officer"),
+    accepted_units=("allegation", "complaint"),
 )
 
 USE_OF_FORCE = KindSchema(
@@ -227,6 +241,8 @@ USE_OF_FORCE = KindSchema(
         Column("officer_injured", pa.bool_(), "Whether an officer was injured."),
     ),
     severity_column="force_type",
+    # Subjects; or incidents, where a publisher lists no subjects.
+    accepted_units=("subject", "incident"),
 )
 
 SCHEMAS: dict[str, KindSchema] = {s.kind: s for s in (CRIME_INCIDENT, COMPLAINT, USE_OF_FORCE)}
