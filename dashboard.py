@@ -61,6 +61,12 @@ PAGES = {
             icon=":material/back_hand:",
             url_path="use-of-force",
         ),
+        st.Page(
+            "app_pages/neighborhood.py",
+            title="Neighborhood brief",
+            icon=":material/location_on:",
+            url_path="neighborhood",
+        ),
     ],
     "About the data": [
         st.Page("app_pages/data.py", title="Data & downloads", icon=":material/download:", url_path="data"),

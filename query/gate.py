@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from query import row_release, snap
+from query import brief_view, row_release, snap
 from query.aggregates import (
     UNSTABLE_RATE_BELOW,
     KeyFigures,
@@ -42,6 +42,7 @@ __all__ = [
     "PERSON_PREFIX",
     "SCHEMAS",
     "UNSTABLE_RATE_BELOW",
+    "Brief",
     "CityData",
     "DisclosurePolicy",
     "ExportFile",
@@ -57,6 +58,8 @@ __all__ = [
     "SourceCheck",
     "SourceProvenance",
     "SourceQuality",
+    "brief_figures",
+    "brief_file",
     "count_text",
     "counting_rules",
     "current_snapshot_key",
@@ -68,10 +71,12 @@ __all__ = [
     "latest_months",
     "list_city_ids",
     "map_table",
+    "neighborhood_brief",
     "open_city",
     "overview_tables",
     "page",
     "plain_table",
+    "rate_words",
     "records_file",
     "records_file_name",
     "records_refusal",
@@ -344,3 +349,22 @@ def source_quality(manifest, site: SitePolicy) -> SourceQuality:
         for hide, n in zip(small, frame["records"], strict=True)
     ]
     return replace(quality, unmapped=plain_table(frame, "unmapped values"))
+
+
+Brief = brief_view.Brief
+rate_words = brief_view.rate_words
+
+
+def neighborhood_brief(city: CityData, hood_id: str, chosen: tuple, site: SitePolicy) -> Brief:
+    """A neighborhood's brief per kind beside the whole city, every figure from `page` (this gate)."""
+    return brief_view.assemble(city, hood_id, chosen, site, page)
+
+
+def brief_figures(brief: Brief) -> PublishedTable:
+    """Every figure of the brief, one row each, as the page and the file print them."""
+    return plain_table(brief_view.figures_table(brief), "brief figures")
+
+
+def brief_file(brief: Brief) -> ExportFile:
+    """The brief as a zip: self-contained HTML, a CSV of every figure, and datapackage.json."""
+    return brief_view.to_file(brief)

@@ -1,0 +1,172 @@
+"""Assembles a neighborhood's brief from pages the disclosure gate issued (`page` is query.gate.page,
+passed in so that every figure here is one the gate already let out)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import pandas as pd
+
+from query import brief, brief_file
+from query.db import CityData
+from query.export import ExportFile, to_csv_bytes
+from query.provenance import source_provenance
+from query.quality import source_quality
+
+PageFn = Callable[..., object]
+
+
+@dataclass(frozen=True)
+class Brief:
+    city_name: str
+    hood_id: str
+    hood_name: str
+    kinds: tuple[brief.KindBrief, ...]
+    disclosure_rule: str
+    sources: tuple[str, ...]  # one line per source: title, snapshot, as of, licence
+    made_at: datetime
+
+
+def assemble(city: CityData, hood_id: str, chosen: tuple, site, page: PageFn) -> Brief:
+    kinds = []
+    for kind in city.kinds_with_data():
+        window = brief.kind_window(city, kind, chosen)
+        if window is not None:
+            kinds.append(_kind(city, kind, hood_id, window, site, page))
+    return Brief(
+        city_name=city.name,
+        hood_id=hood_id,
+        hood_name=str(city.neighborhood_names.get(hood_id, hood_id)),
+        kinds=tuple(kinds),
+        disclosure_rule=site.disclosure.describe()
+        if hasattr(site.disclosure, "describe")
+        else f"Counts from 1 to {site.disclosure.threshold - 1} about people are not shown.",
+        sources=tuple(_source_lines(city)),
+        made_at=datetime.now(UTC),
+    )
+
+
+def _kind(city, kind: str, hood_id: str, window, site, page: PageFn) -> brief.KindBrief:
+    area = page(city, brief.area_filters(kind, window, hood_id), site)
+    whole = page(city, brief.area_filters(kind, window, None), site)
+    figures = area.figures
+    count = figures.count
+    comparisons = (
+        brief.poisson_statement(count, figures.previous_count, "the period before"),
+        brief.poisson_statement(count, figures.year_before_count, "the same period a year before"),
+    )
+    return brief.KindBrief(
+        kind=kind,
+        title=brief.title_of(kind),
+        unit=area.record_unit,
+        window=window,
+        area=area,
+        city=whole,
+        area_rate=brief.per_year_rate(count, brief.population_of(city, hood_id), window),
+        city_rate=brief.per_year_rate(whole.figures.count, brief.population_of(city, None), window),
+        comparisons=comparisons,
+        sustained_share=brief.sustained_share(area.by_finding.frame) if kind == "complaint" else None,
+        is_rate_unstable=count is not None and count < 20,
+    )
+
+
+def _source_lines(city: CityData) -> list[str]:
+    out = []
+    for src in source_provenance(city):
+        fetched = f"{src.fetched_at:%d %b %Y}" if src.fetched_at else "unknown"
+        unit = source_quality(src.manifest).unit_plural if src.manifest else ""
+        out.append(
+            f"{src.title} ({src.publisher}): snapshot {src.snapshot_id}, fetched {fetched}, "
+            f"counted in {unit}; licence: {src.licence or 'see the publisher'}."
+        )
+    return out
+
+
+def period_words(window: tuple[date, date]) -> str:
+    return f"{window[0]:%d %b %Y} – {window[1]:%d %b %Y}"
+
+
+def rate_words(rate: float | None, unstable: bool) -> str:
+    if rate is None:
+        return "not available (no population)"
+    return f"{rate:,.1f}" + (" (unstable: fewer than 20 records)" if unstable else "")
+
+
+def figures_table(b: Brief) -> pd.DataFrame:
+    """Every figure the brief prints, one row each, as published."""
+    rows = []
+    for k in b.kinds:
+        period = period_words(k.window)
+        for area, shown, rate, unstable in (
+            (b.hood_name, k.area.headline, k.area_rate, k.is_rate_unstable),
+            ("Whole city", k.city.headline, k.city_rate, False),
+        ):
+            rows.append((k.title, area, period, "count", shown, k.unit))
+            rows.append(
+                (
+                    k.title,
+                    area,
+                    period,
+                    "rate per 1,000 residents per year",
+                    rate_words(rate, unstable),
+                    k.unit,
+                )
+            )
+        for c in k.comparisons:
+            value = "" if c.change_pct is None else f"{c.change_pct:+.0f}%"
+            rows.append((k.title, b.hood_name, period, f"change vs {c.label}", value, k.unit))
+        if k.sustained_share:
+            rows.append((k.title, b.hood_name, period, "sustained share", k.sustained_share, "allegations"))
+    columns = [name for name, _, _ in brief_file.FIGURE_FIELDS]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def to_file(b: Brief) -> ExportFile:
+    figures = figures_table(b)
+    title = f"{b.hood_name}, {b.city_name}: neighborhood brief"
+    html_text = brief_file.page_html(
+        title, _intro(b), [_section(b, k) for k in b.kinds], [*b.sources, b.disclosure_rule], b.made_at
+    )
+    sources = [{"title": line} for line in b.sources]
+    package = brief_file.datapackage(
+        title, sources, [line.rsplit("licence: ", 1)[-1].rstrip(".") for line in b.sources]
+    )
+    name = (
+        "brief_" + "".join(c if c.isalnum() else "_" for c in b.hood_name)[:40] + f"_{b.made_at:%Y%m%d}.zip"
+    )
+    return ExportFile(name, brief_file.zip_brief(html_text, to_csv_bytes(figures), package))
+
+
+def _intro(b: Brief) -> list[str]:
+    return [
+        f"{b.city_name}. Each kind covers the latest 12 complete months of its own data unless dates were chosen.",
+        "Rates are per 1,000 residents per year (annualised from the period shown).",
+    ]
+
+
+def _section(b: Brief, k: brief.KindBrief) -> str:
+    rows = [
+        (f"{b.hood_name}: {k.unit}", k.area.headline, period_words(k.window)),
+        ("Whole city", k.city.headline, ""),
+        ("Rate per 1,000 residents per year", rate_words(k.area_rate, k.is_rate_unstable), b.hood_name),
+        ("Rate per 1,000 residents per year", rate_words(k.city_rate, False), "whole city"),
+    ]
+    text = [c.statement for c in k.comparisons] + ([k.sustained_share] if k.sustained_share else [])
+    trend = k.area.trend.frame
+    months = [f"{m:%b %Y}" for m in trend["month"]] if "month" in trend else []
+    counts = [None if pd.isna(v) else float(v) for v in trend.get("count", [])]
+    cats = k.area.by_category.frame.head(8)
+    return (
+        f"<section><h2>{html.escape(k.title)}</h2>{brief_file.figure_rows(rows)}"
+        + "".join(f"<p>{html.escape(t)}</p>" for t in text)
+        + brief_file.line_svg(months, counts, k.unit)
+        + brief_file.bars_svg(
+            [str(c) for c in cats.get("category", [])],
+            [None if pd.isna(v) else float(v) for v in cats.get("count", [])],
+            k.unit,
+        )
+        + "</section>"
+    )

@@ -1,0 +1,95 @@
+"""The neighborhood brief on Demo City: its figures equal the query layer's, and its file is whole and offline."""
+
+import csv
+import io
+import json
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from query import brief, gate, open_city
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
+SITE = gate.SitePolicy()
+
+
+@pytest.fixture(scope="module")
+def city(demo_cache):
+    return open_city(demo_cache, "demo")
+
+
+def _hood(city):
+    return sorted(city.neighborhood_names)[3]
+
+
+class _Links(HTMLParser):
+    """Every address the HTML would ask a browser to fetch or follow."""
+
+    def __init__(self):
+        super().__init__()
+        self.addresses = []
+
+    def handle_starttag(self, tag, attrs):
+        self.addresses += [v for k, v in attrs if k in ("src", "href", "xlink:href", "action") and v]
+
+
+def test_brief_figures_equal_the_query_layer_for_the_same_filter(city):
+    """Each kind's count for the neighborhood and the city equals gate.page for the same dates and place."""
+    hood = _hood(city)
+    b = gate.neighborhood_brief(city, hood, (None, None), SITE)
+    assert {k.kind for k in b.kinds} == set(city.kinds_with_data())
+    for k in b.kinds:
+        start, end = brief.kind_window(city, k.kind, (None, None))
+        assert (start, end) == k.window and start.day == 1
+        area = gate.page(city, gate.Filters.make(k.kind, start, end, neighborhood_ids=[hood]), SITE)
+        whole = gate.page(city, gate.Filters.make(k.kind, start, end), SITE)
+        assert k.area.headline == area.headline and k.city.headline == whole.headline
+        population = city.neighborhoods.set_index("neighborhood_id").loc[hood, "population"]
+        days = (end - start).days + 1
+        assert k.area_rate == pytest.approx(area.figures.count / population * 1000 * 365.25 / days)
+
+
+def test_changes_within_ordinary_variation_say_so():
+    """A 3% rise on a few hundred records is ordinary; a doubling is not."""
+    assert "within ordinary variation" in brief.poisson_statement(309, 300, "a year before").statement
+    doubled = brief.poisson_statement(600, 300, "a year before").statement
+    assert "more than ordinary variation" in doubled and "100% more" in doubled
+    assert "Too few" in brief.poisson_statement(0, 4, "a year before").statement
+
+
+def test_brief_file_is_offline_html_with_a_csv_and_datapackage_that_agree(city):
+    """The zip holds HTML naming no other address, the figures CSV, and a datapackage describing that CSV."""
+    b = gate.neighborhood_brief(city, _hood(city), (None, None), SITE)
+    bundle = zipfile.ZipFile(io.BytesIO(gate.brief_file(b).data))
+    assert sorted(bundle.namelist()) == ["brief.html", "datapackage.json", "figures.csv"]
+    page = bundle.read("brief.html").decode("utf-8")
+    links = _Links()
+    links.feed(page)
+    assert links.addresses == [] and "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+    assert "https://" not in page and "<svg" in page and "@page" in page
+    rows = list(csv.DictReader(io.StringIO(bundle.read("figures.csv").decode("utf-8-sig"))))
+    package = json.loads(bundle.read("datapackage.json"))
+    fields = [f["name"] for f in package["resources"][0]["schema"]["fields"]]
+    assert list(rows[0]) == fields and package["resources"][0]["path"] == "figures.csv"
+    for row in rows:
+        if row["measure"] == "count":
+            assert row["value"] in page
+    assert b.hood_name in page and package["licenses"]
+
+
+def test_neighborhood_page_shows_what_the_brief_holds(demo_cache, monkeypatch):
+    """The page renders the chosen neighborhood's counts, the same as the brief's table."""
+    monkeypatch.setenv("DASHBOARD_CACHE", str(demo_cache))
+    app = AppTest.from_file(APP, default_timeout=90)
+    app.run()
+    app.switch_page("app_pages/neighborhood.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    city = open_city(demo_cache, "demo")
+    first = sorted(city.neighborhood_names, key=lambda i: city.neighborhood_names[i])[0]
+    b = gate.neighborhood_brief(city, first, (None, None), SITE)
+    shown = " ".join(str(m.value) for m in app.metric)
+    for k in b.kinds:
+        assert k.area.headline in shown
