@@ -54,9 +54,12 @@ def _kind(city, kind: str, hood_id: str, window, site, page: PageFn) -> brief.Ki
     whole = page(city, brief.area_filters(kind, window, None), site)
     figures = area.figures
     count = figures.count
+    year_before = brief.poisson_statement(count, figures.year_before_count, "the same period a year before")
+    # For a 12-month window the period before is the year before: say it once.
     comparisons = (
-        brief.poisson_statement(count, figures.previous_count, "the period before"),
-        brief.poisson_statement(count, figures.year_before_count, "the same period a year before"),
+        (year_before,)
+        if figures.previous_window == figures.year_before_window
+        else (brief.poisson_statement(count, figures.previous_count, "the period before"), year_before)
     )
     return brief.KindBrief(
         kind=kind,
