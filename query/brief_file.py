@@ -20,11 +20,11 @@ FIGURE_FIELDS = (
     ("unit", "string", "The counting unit"),
 )
 STYLE = (
-    "body{font:14px/1.45 system-ui,sans-serif;color:#1a1a1a;max-width:46rem;margin:1.5rem auto;padding:0 1rem}"
-    "h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.15rem;margin:1.2rem 0 .3rem;border-bottom:1px solid #bbb}"
-    "table{border-collapse:collapse;width:100%;margin:.3rem 0}td,th{border-bottom:1px solid #ddd;padding:.2rem .4rem;text-align:left}"
+    "body{font:12.5px/1.4 system-ui,sans-serif;color:#1a1a1a;max-width:46rem;margin:1.5rem auto;padding:0 1rem}"
+    "h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.1rem;margin:.8rem 0 .2rem;border-bottom:1px solid #bbb}"
+    "table{border-collapse:collapse;width:100%;margin:.3rem 0}td,th{border-bottom:1px solid #ddd;padding:.1rem .4rem;text-align:left}"
     "td.n{text-align:right}.note{color:#444;font-size:.85rem}section{break-inside:avoid}"
-    "@page{size:A4;margin:14mm}@media print{body{margin:0;max-width:none}}"
+    "p{margin:.25rem 0}svg{vertical-align:top}@page{size:A4;margin:12mm}@media print{body{margin:0;max-width:none}}"
 )
 
 
@@ -81,11 +81,11 @@ def figure_rows(rows: list[tuple[str, str, str]]) -> str:
     return f"<table>{body}</table>"
 
 
-def bars_svg(labels: list[str], values: list[float | None], unit: str, width: int = 640) -> str:
+def bars_svg(labels: list[str], values: list[float | None], unit: str, width: int = 330) -> str:
     """Horizontal bars with full labels; hidden values drawn as an empty row that says so."""
     if not labels:
         return ""
-    row, left = 22, 200
+    row, left = 17, 130
     top = max([v for v in values if v is not None] or [1]) or 1
     parts = [
         f"<svg xmlns='http://www.w3.org/2000/svg' role='img' width='{width}' height='{row * len(labels) + 8}' aria-label='{html.escape(unit)}'>"
@@ -93,7 +93,7 @@ def bars_svg(labels: list[str], values: list[float | None], unit: str, width: in
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
         y = i * row + 4
         parts.append(
-            f"<text x='{left - 6}' y='{y + 14}' text-anchor='end' font-size='12'>{html.escape(label[:32])}</text>"
+            f"<text x='{left - 6}' y='{y + 14}' text-anchor='end' font-size='12'>{html.escape(label[:22])}</text>"
         )
         if value is None:
             parts.append(

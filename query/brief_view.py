@@ -41,9 +41,10 @@ def assemble(city: CityData, hood_id: str, chosen: tuple, site, page: PageFn) ->
         hood_id=hood_id,
         hood_name=str(city.neighborhood_names.get(hood_id, hood_id)),
         kinds=tuple(kinds),
-        disclosure_rule=site.disclosure.describe()
-        if hasattr(site.disclosure, "describe")
-        else f"Counts from 1 to {site.disclosure.threshold - 1} about people are not shown.",
+        disclosure_rule=(
+            f"Small numbers: counts from 1 to {site.disclosure.threshold - 1} in breakdowns by who the "
+            "records were about are not shown, nor any other count that would reveal one."
+        ),
         sources=tuple(_source_lines(city)),
         made_at=datetime.now(UTC),
     )
@@ -161,15 +162,34 @@ def _section(b: Brief, k: brief.KindBrief) -> str:
     trend = k.area.trend.frame
     months = [f"{m:%b %Y}" for m in trend["month"]] if "month" in trend else []
     counts = [None if pd.isna(v) else float(v) for v in trend.get("count", [])]
-    cats = k.area.by_category.frame.head(8)
+    cats = k.area.by_category.frame.sort_values("count", ascending=False, na_position="last").head(6)
     return (
         f"<section><h2>{html.escape(k.title)}</h2>{brief_file.figure_rows(rows)}"
         + "".join(f"<p>{html.escape(t)}</p>" for t in text)
-        + brief_file.line_svg(months, counts, k.unit)
+        + _race_rows(k)
+        + brief_file.line_svg(months, counts, k.unit, width=330)
         + brief_file.bars_svg(
             [str(c) for c in cats.get("category", [])],
             [None if pd.isna(v) else float(v) for v in cats.get("count", [])],
             k.unit,
         )
         + "</section>"
+    )
+
+
+def _race_rows(k: brief.KindBrief) -> str:
+    """Use of force: subjects by race beside residents, in shares on both sides, as the gate issued them."""
+    race = k.area.by_race.frame
+    if k.kind != "use_of_force" or race.empty or "share" not in race:
+        return ""
+    rows = [
+        (
+            str(r.group),
+            "not shown" if pd.isna(r.share) else f"{r.share:.0%} of {k.unit}",
+            "" if pd.isna(r.population_share) else f"{r.population_share:.0%} of residents",
+        )
+        for r in race.itertuples()
+    ]
+    return f"<p class='note'>{html.escape(k.area.demographic_scope)}: by race</p>" + brief_file.figure_rows(
+        rows
     )

@@ -93,3 +93,26 @@ def test_neighborhood_page_shows_what_the_brief_holds(demo_cache, monkeypatch):
     shown = " ".join(str(m.value) for m in app.metric)
     for k in b.kinds:
         assert k.area.headline in shown
+
+
+@pytest.mark.browser
+def test_brief_prints_on_two_a4_pages(city):
+    """Chromium prints the brief HTML, opened with no server at all, on at most two A4 pages."""
+    import re
+
+    from playwright.sync_api import sync_playwright
+
+    from tests.app_server import CHROMIUM_ARGS, chromium_or_skip
+
+    b = gate.neighborhood_brief(city, _hood(city), (None, None), SITE)
+    page_html = zipfile.ZipFile(io.BytesIO(gate.brief_file(b).data)).read("brief.html").decode("utf-8")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_or_skip(), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        requests = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.set_content(page_html)
+        pdf = page.pdf(format="A4")
+        browser.close()
+    assert [u for u in requests if not u.startswith(("data:", "about:"))] == []
+    assert 1 <= len(re.findall(rb"/Type\s*/Page[^s]", pdf)) <= 2
