@@ -12,7 +12,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -51,6 +51,8 @@ class RefreshOptions:
     max_drop_share: float = 0.2  # a full pull that loses more than this share of rows is held back
     is_drop_allowed: bool = False
     retry_policy: RetryPolicy | None = None
+    # Old snapshots stay 13 months (5 GiB at most per source), so pinned links reopen old figures.
+    retention: snapshots.Retention = field(default_factory=snapshots.Retention)
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,7 @@ def _pull_and_publish(source, city, index, options, reporter, started) -> Source
         manifest = _manifest(
             source, city, request, result, checks, normalizer, watermark, http, staging, figures
         )
-        snapshots.publish(staging, manifest)
+        snapshots.publish(staging, manifest, retention=options.retention)
     except BaseException:
         snapshots.discard(staging)
         raise

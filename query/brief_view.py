@@ -28,6 +28,7 @@ class Brief:
     disclosure_rule: str
     sources: tuple[str, ...]  # one line per source: title, snapshot, as of, licence
     made_at: datetime
+    pin: str  # the as_of that reopens these figures on the site
 
 
 def assemble(city: CityData, hood_id: str, chosen: tuple, site, page: PageFn) -> Brief:
@@ -47,6 +48,7 @@ def assemble(city: CityData, hood_id: str, chosen: tuple, site, page: PageFn) ->
         ),
         sources=tuple(_source_lines(city)),
         made_at=datetime.now(UTC),
+        pin=city.pin,
     )
 
 
@@ -148,6 +150,7 @@ def _intro(b: Brief) -> list[str]:
     return [
         f"{b.city_name}. Each kind covers the latest 12 complete months of its own data unless dates were chosen.",
         "Rates are per 1,000 residents per year (annualised from the period shown).",
+        f"To reopen these exact figures on the site: /neighborhood?as_of={b.pin}&hood={b.hood_id}",
     ]
 
 

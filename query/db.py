@@ -26,7 +26,7 @@ from query.filters import CATEGORY_COLUMN, FINDING_KINDS, UNIT_COLUMN, person_co
 from query.quality import unit_plural
 from store.cityindex import CityIndex, read_city_index
 from store.schema import KINDS, NEIGHBORHOOD_SCHEMA, schema_for
-from store.snapshots import POINTER_NAME, Snapshot, SnapshotError, current, dataset_dir
+from store.snapshots import POINTER_NAME, Snapshot, SnapshotError, current, dataset_dir, pinned
 
 DATA_FILE = "data.parquet"
 NEIGHBORHOODS_FILE = "neighborhoods.parquet"
@@ -57,6 +57,8 @@ class CityData:
     coverage: Mapping[str, tuple[date, date]] = field(default_factory=dict)  # kind -> first, last date
     cube_kinds: frozenset[str] = frozenset()
     problems: tuple[str, ...] = ()  # datasets listed in the index that could not be opened
+    as_of: str | None = None  # the pinned time a link asked for, or None for current data
+    expired_pins: tuple[str, ...] = ()  # datasets whose pinned snapshot is kept no longer (opened current)
 
     @property
     def name(self) -> str:
@@ -68,6 +70,15 @@ class CityData:
 
     def has_data(self, kind: str) -> bool:
         return bool(self.snapshots.get(kind))
+
+    @property
+    def pin(self) -> str:
+        """The `as_of` that reopens exactly these snapshots later: the newest one's time, to the second."""
+        if self.as_of:
+            return self.as_of
+        names = [s.name for snaps in self.snapshots.values() for s in snaps]
+        names += [self.reference.name] if self.reference else []
+        return max(names)[:15] if names else ""
 
     def unit_plural(self, kind: str) -> str:
         """What one record of this kind counts here ("subjects", or "incidents" where a source lists
@@ -91,14 +102,20 @@ class CityData:
         return table.to_pandas(types_mapper=_PANDAS_TYPES.get)
 
 
-def open_city(cache_root: Path | str, city_id: str) -> CityData | None:
-    """Open a city's current snapshots, or None when the city has never been refreshed."""
+def open_city(cache_root: Path | str, city_id: str, as_of: str | None = None) -> CityData | None:
+    """Open a city's current snapshots, or None when the city has never been refreshed.
+
+    With `as_of` (a snapshot time such as 20261101T0415, from a pinned link), each dataset opens at
+    the newest snapshot kept from then; one that is kept no longer opens current, and says so.
+    """
     root = Path(cache_root)
     index = read_city_index(root, city_id)
     if index is None:
         return None
-    snaps, problems = _current_snapshots(root, index)
-    reference = _reference_snapshot(root, index, problems)
+    expired: list[str] = []
+    resolve = _resolver(root, as_of, expired)
+    snaps, problems = _current_snapshots(root, index, resolve)
+    reference = _reference_snapshot(root, index, problems, resolve)
     neighborhoods = _read_neighborhoods(reference)
     con = duckdb.connect(config={"threads": DUCKDB_THREADS})
     try:
@@ -120,11 +137,27 @@ def open_city(cache_root: Path | str, city_id: str) -> CityData | None:
         neighborhoods=neighborhoods,
         neighborhood_names=MappingProxyType(names),
         boundaries=_read_boundaries(reference),
-        snapshot_key=_key([*(s for v in snaps.values() for s in v), *([reference] if reference else [])]),
+        snapshot_key=(f"as_of={as_of}|" if as_of else "")
+        + _key([*(s for v in snaps.values() for s in v), *([reference] if reference else [])]),
         coverage=MappingProxyType(coverage),
         cube_kinds=frozenset(cube_kinds),
         problems=tuple(problems),
+        as_of=as_of,
+        expired_pins=tuple(expired),
     )
+
+
+def _resolver(root: Path, as_of: str | None, expired: list[str]):
+    def resolve(dataset_id: str) -> Snapshot | None:
+        if as_of is None:
+            return current(root, dataset_id)
+        snap = pinned(root, dataset_id, as_of)
+        if snap is None:
+            expired.append(dataset_id)
+            return current(root, dataset_id)
+        return snap
+
+    return resolve
 
 
 def current_snapshot_key(cache_root: Path | str, city_id: str) -> str:
@@ -148,13 +181,13 @@ def _key(snapshots: list[Snapshot]) -> str:
     return "|".join(sorted(s.snapshot_id for s in snapshots))
 
 
-def _current_snapshots(root: Path, index: CityIndex) -> tuple[dict[str, list[Snapshot]], list[str]]:
+def _current_snapshots(root: Path, index: CityIndex, resolve) -> tuple[dict[str, list[Snapshot]], list[str]]:
     snaps: dict[str, list[Snapshot]] = {}
     problems: list[str] = []
     for kind in KINDS:
         for dataset_id in index.datasets.get(kind, []):
             try:
-                snap = current(root, dataset_id)
+                snap = resolve(dataset_id)
             except SnapshotError as exc:
                 problems.append(str(exc))
                 continue
@@ -165,9 +198,9 @@ def _current_snapshots(root: Path, index: CityIndex) -> tuple[dict[str, list[Sna
     return snaps, problems
 
 
-def _reference_snapshot(root: Path, index: CityIndex, problems: list[str]) -> Snapshot | None:
+def _reference_snapshot(root: Path, index: CityIndex, problems: list[str], resolve) -> Snapshot | None:
     try:
-        snap = current(root, index.reference_dataset)
+        snap = resolve(index.reference_dataset)
     except SnapshotError as exc:
         problems.append(str(exc))
         return None

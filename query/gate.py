@@ -12,7 +12,7 @@ suppression (`DisclosurePolicy`), which kinds may leave row by row and how many 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
 
@@ -75,6 +75,8 @@ __all__ = [
     "open_city",
     "overview_tables",
     "page",
+    "pin_for",
+    "pin_words",
     "plain_table",
     "rate_words",
     "records_file",
@@ -368,3 +370,19 @@ def brief_figures(brief: Brief) -> PublishedTable:
 def brief_file(brief: Brief) -> ExportFile:
     """The brief as a zip: self-contained HTML, a CSV of every figure, and datapackage.json."""
     return brief_view.to_file(brief)
+
+
+def pin_words(as_of: str) -> str:
+    """20261101T0415 -> '1 Nov 2026 04:15 UTC' (a pinned link's time, in words)."""
+    digits = as_of.replace("T", "").rstrip("Z")
+    parts = [digits[0:4], digits[4:6], digits[6:8], digits[8:10] or "00", digits[10:12] or "00"]
+    try:
+        moment = datetime(*(int(p) for p in parts), tzinfo=UTC)
+    except ValueError:
+        return as_of
+    return f"{moment.day} {moment:%b %Y %H:%M} UTC"
+
+
+def pin_for(city: CityData) -> str:
+    """The as_of that reopens exactly this city's current snapshots later (to the second)."""
+    return city.pin

@@ -2,6 +2,7 @@
 
     <root>/<dataset_id>/<UTC timestamp>/<files> + manifest.json   (immutable, written once)
     <root>/<dataset_id>/CURRENT                                    (one line: the snapshot name)
+    <root>/<dataset_id>/HISTORY                                    (the kept snapshots' names, oldest first)
 
 A snapshot folder is staged under a hidden name, validated, renamed into place, and only then
 does CURRENT move. Readers resolve CURRENT and never list folders, so the same layout works on
@@ -18,13 +19,27 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 MANIFEST_NAME = "manifest.json"
 POINTER_NAME = "CURRENT"
 STAGING_PREFIX = ".staging-"
+HISTORY_NAME = "HISTORY"
 KEEP_SNAPSHOTS = 3
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long old snapshots stay, so a figure quoted at last month's meeting reopens exactly.
+
+    The newest `keep` snapshots and the current one always stay; older ones stay for `days`, then
+    go, and the oldest go first whenever the dataset's snapshots take more than `max_bytes`.
+    """
+
+    days: float = 396.0  # 13 months
+    max_bytes: int = 5 << 30
+    keep: int = KEEP_SNAPSHOTS
 
 
 class SnapshotError(Exception):
@@ -104,7 +119,9 @@ def new_staging_dir(root: Path, dataset_id: str) -> Path:
     return path
 
 
-def publish(staging: Path, manifest: Manifest, *, keep: int = KEEP_SNAPSHOTS) -> Snapshot:
+def publish(
+    staging: Path, manifest: Manifest, *, keep: int = KEEP_SNAPSHOTS, retention: Retention | None = None
+) -> Snapshot:
     """Validate the staged files against the manifest, move them into place, swap CURRENT."""
     staging = Path(staging)
     _check_files(staging, manifest)
@@ -115,7 +132,7 @@ def publish(staging: Path, manifest: Manifest, *, keep: int = KEEP_SNAPSHOTS) ->
     final = parent / name
     os.rename(staging, final)
     _write_pointer(parent, name)
-    prune(parent, keep=keep)
+    prune(parent, keep=keep, retention=retention)
     return Snapshot(manifest.dataset_id, name, final, manifest)
 
 
@@ -138,17 +155,66 @@ def current(root: Path, dataset_id: str) -> Snapshot | None:
     return Snapshot(dataset_id, name, path, manifest)
 
 
-def prune(parent: Path, *, keep: int = KEEP_SNAPSHOTS) -> None:
-    """Delete old snapshots beyond `keep`, and staging folders left by dead writers."""
+def prune(parent: Path, *, keep: int = KEEP_SNAPSHOTS, retention: Retention | None = None) -> None:
+    """Delete snapshots past the retention (without one: beyond the newest `keep`), never the current
+    one, and staging folders left by dead writers; HISTORY then lists exactly what is kept."""
     pointer = (parent / POINTER_NAME).read_text().strip()
     names = sorted(p.name for p in parent.iterdir() if p.is_dir() and p.name[0].isdigit())
-    for name in names[:-keep] if keep else names:
+    doomed = (
+        _past_retention(parent, names, pointer, retention) if retention else names[:-keep] if keep else names
+    )
+    for name in doomed:
         if name != pointer:
             shutil.rmtree(parent / name, ignore_errors=True)
+    _write_lines(parent, HISTORY_NAME, [n for n in names if n == pointer or n not in doomed])
     for stale in parent.glob(f"{STAGING_PREFIX}*"):
         pid = stale.name.rsplit("-", 1)[-1]
         if pid.isdigit() and not _pid_alive(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
+
+
+def _past_retention(parent: Path, names: list[str], pointer: str, retention: Retention) -> list[str]:
+    """Oldest first: those older than `days`, then more of the oldest while over `max_bytes`."""
+    kept_always = set(names[-retention.keep :]) | {pointer} if retention.keep else {pointer}
+    cutoff = utc_stamp(datetime.now(UTC) - timedelta(days=retention.days))
+    doomed = [n for n in names if n < cutoff and n not in kept_always]
+    sizes = {n: _folder_bytes(parent / n) for n in names if n not in doomed}
+    total = sum(sizes.values())
+    for name in (n for n in names if n in sizes and n not in kept_always):
+        if total <= retention.max_bytes:
+            break
+        doomed.append(name)
+        total -= sizes[name]
+    return doomed
+
+
+def _folder_bytes(path: Path) -> int:
+    return sum(f.stat().st_size for f in path.iterdir() if f.is_file())
+
+
+def pinned(root: Path, dataset_id: str, as_of: str) -> Snapshot | None:
+    """The newest kept snapshot published at or before `as_of` (a snapshot name, or a prefix of
+    one such as 20261101T0415), from HISTORY; None when none is kept any more (the pin expired)."""
+    parent = dataset_dir(root, dataset_id)
+    try:
+        names = (parent / HISTORY_NAME).read_text().split()
+    except FileNotFoundError:
+        return None
+    # Compare on the pin's own precision, so a pin at a minute also takes snapshots within it.
+    earlier = [n for n in names if n[: len(as_of)] <= as_of]
+    for name in reversed(earlier):
+        try:
+            manifest = Manifest.from_json((parent / name / MANIFEST_NAME).read_text())
+        except FileNotFoundError:
+            continue  # pruned since HISTORY was written
+        return Snapshot(dataset_id, name, parent / name, manifest)
+    return None
+
+
+def _write_lines(parent: Path, file_name: str, lines: list[str]) -> None:
+    tmp = parent / f".{file_name}.tmp-{os.getpid()}"
+    tmp.write_text("".join(f"{line}\n" for line in lines))
+    os.replace(tmp, parent / file_name)
 
 
 @contextlib.contextmanager

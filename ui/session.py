@@ -8,6 +8,8 @@ connection is closed. Only small results are cached, never a whole dataset.
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
@@ -16,6 +18,7 @@ from query import gate
 from query.gate import CityData, current_snapshot_key, list_city_ids, open_city
 from ui import settings
 
+PIN_PATTERN = re.compile(r"\d{8}(T\d{2,12}Z?)?")
 REPO_CACHE = Path(__file__).resolve().parents[1] / "data" / "cache"
 DEFAULT_CITY = "demo"
 
@@ -25,9 +28,19 @@ def _close(city: CityData | None) -> None:
         city.con.close()
 
 
+PIN_PREFIX = "as_of="
+
+
 @st.cache_resource(max_entries=4, show_spinner=False, on_release=_close)
 def _open(root: str, city_id: str, snapshot_key: str) -> CityData | None:
-    return open_city(root, city_id)
+    # A pinned view's key starts with its as_of, so pinned and current views are cached apart.
+    as_of = (
+        snapshot_key.split("|", 1)[0].removeprefix(PIN_PREFIX)
+        if snapshot_key.startswith(PIN_PREFIX)
+        else None
+    )
+    city = open_city(root, city_id, as_of)
+    return replace(city, snapshot_key=snapshot_key) if city is not None else None
 
 
 def cache_root() -> Path:
@@ -44,8 +57,17 @@ def default_city(ids: list[str]) -> str:
 
 
 def open_current(city_id: str) -> CityData | None:
-    """The city's data as of its current snapshots (reading the pointers is a few small file reads)."""
-    return _open(str(cache_root()), city_id, current_snapshot_key(cache_root(), city_id))
+    """The city's data as of its current snapshots (reading the pointers is a few small file reads),
+    or as of the time a pinned link names (`as_of=`)."""
+    key = current_snapshot_key(cache_root(), city_id)
+    as_of = pinned_as_of()
+    return _open(str(cache_root()), city_id, f"{PIN_PREFIX}{as_of}|{key}" if as_of else key)
+
+
+def pinned_as_of() -> str | None:
+    """The link's `as_of`, when it is a snapshot time (digits, a T, digits); anything else is ignored."""
+    value = st.query_params.get("as_of") or ""
+    return value if PIN_PATTERN.fullmatch(value) else None
 
 
 # Small results are held by reference (cache_resource), not pickled per view: they are frames a page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import streamlit as st
 
 from query import gate
@@ -16,6 +18,10 @@ def render_how_counted(city: CityData, filters: gate.Filters) -> None:
         )
         st.caption("The same count as a query over this site's snapshot:")
         st.code(gate.snapshot_query(filters), language="sql", wrap_lines=True)
+        pin = gate.pin_for(city)
+        params = {k: st.query_params.get_all(k) for k in st.query_params if k != "as_of"}
+        st.caption("A link that keeps these exact figures, even after the data are refreshed:")
+        st.code("?" + urlencode({**params, "as_of": pin}, doseq=True), language=None, wrap_lines=True)
         for check in gate.source_checks(city, filters):
             st.markdown(f"**{md_escape(check.source_title)}**: {md_escape(check.explanation)}")
             if check.url:

@@ -38,12 +38,26 @@ def md_escape(text: object, max_chars: int = 2_000) -> str:
 
 
 def synthetic_notice(city: CityData) -> None:
+    pin_notice(city)
     if city.index.is_synthetic:
         st.info(
             f"**{md_escape(city.name)}** is a synthetic demonstration city. Its records are generated, not "
             "real, and describe no real people or places.",
             icon=":material/science:",
         )
+
+
+def pin_notice(city: CityData) -> None:
+    """A pinned link shows the figures of its time; say so, and say when a pin has expired."""
+    if not city.as_of:
+        return
+    when = gate.pin_words(city.as_of)
+    if city.expired_pins:
+        st.warning(
+            f"This link was pinned to the data of {when}, which is no longer kept for "
+            f"{md_escape(', '.join(city.expired_pins))}: those figures are today's."
+        )
+    st.info(f"Pinned view: the figures as published up to {when}. Remove as_of from the link for today's.")
 
 
 def freshness_banner(city: CityData, kinds: tuple[str, ...]) -> None:
