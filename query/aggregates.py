@@ -25,6 +25,7 @@ from query.filters import (
     Filters,
     age_band,
     latest_months,
+    per_year_factor,
 )
 from store.schema import KINDS, RACE_POPULATION_COLUMNS, VOCABULARIES, schema_for
 
@@ -223,7 +224,10 @@ def _by_neighborhood(
         }
     )
     pop = df["population"].astype("float64")
-    df["rate_per_1000"] = (df["count"] / pop * 1000).where(pop > 0)
+    span = _covered_span(city, filters)
+    per_year = per_year_factor(*span) if span else 1.0
+    # Per 1,000 residents per year, whatever the window: rates of different periods compare.
+    df["rate_per_1000"] = (df["count"] / pop * 1000 * per_year).where(pop > 0)
     df = suppress(df, policy, derived_columns=["rate_per_1000"])
     df.insert(5, "is_rate_unstable", (df["count"].fillna(0) < UNSTABLE_RATE_BELOW).to_numpy(dtype=bool))
     return df

@@ -12,10 +12,9 @@ from datetime import date
 import pandas as pd
 
 from query.db import CityData
-from query.filters import Filters, latest_months
+from query.filters import Filters, latest_months, per_year_factor
 from store.schema import schema_for
 
-DAYS_PER_YEAR = 365.25
 Z_95 = 1.959964
 
 
@@ -57,8 +56,7 @@ def per_year_rate(count: int | None, population: float | None, window: tuple[dat
     """Per 1,000 residents per year: the count scaled to a year from the window's length."""
     if count is None or not population or population <= 0:
         return None
-    days = (window[1] - window[0]).days + 1
-    return count / population * 1000 * DAYS_PER_YEAR / days
+    return count / population * 1000 * per_year_factor(*window)
 
 
 def poisson_statement(now: int | None, before: int | None, against: str) -> Comparison:

@@ -408,3 +408,12 @@ def latest_months(last_date: date | None, months: int = 12) -> tuple[date | None
         return None, None
     end = last_date if _is_month_end(last_date) else last_date.replace(day=1) - timedelta(days=1)
     return _months_earlier(end.replace(day=1), months - 1), end
+
+
+def per_year_factor(date_from: date, date_to: date) -> float:
+    """What turns a count over this window into a count per year: 12 / months for whole calendar
+    months (so a 12-month window's rate is its count's), else 365.25 / days."""
+    if date_from.day == 1 and _is_month_end(date_to):
+        months = (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+        return 12 / months
+    return 365.25 / ((date_to - date_from).days + 1)

@@ -88,6 +88,7 @@ __all__ = [
     "source_checks",
     "source_provenance",
     "source_quality",
+    "stable_rates",
     "subset",
     "table_file",
     "unit_plural",
@@ -236,15 +237,27 @@ def map_table(city: CityData, filters: Filters, site: SitePolicy, is_rate: bool)
             "reason": reason,
         }
     )
+    unstable = (is_rate & table["is_rate_unstable"].astype(bool)).to_numpy()
     shown = [
-        policy.reason_words(r) if isinstance(r, str) else (f"{v:,.1f}" if is_rate else f"{v:,.0f}")
-        for r, v in zip(out["reason"], out["value"], strict=True)
+        policy.reason_words(r)
+        if isinstance(r, str)
+        else (f"{v:,.1f}" + (" (unstable)" if weak else "") if is_rate else f"{v:,.0f}")
+        for r, v, weak in zip(out["reason"], out["value"], unstable, strict=True)
     ]
     out.insert(3, "display", shown)
+    out["is_rate_unstable"] = unstable
     return _issue(out, "by neighborhood", policy)
 
 
-_MAP_COLUMNS = ["neighborhood_id", "neighborhood_name", "value", "display", "reason"]
+def stable_rates(table: PublishedTable) -> PublishedTable:
+    """Rows whose rate rests on at least UNSTABLE_RATE_BELOW records: what a ranking may list."""
+    frame = table.frame
+    if "is_rate_unstable" not in frame:
+        return table
+    return subset(table, frame.index[~frame["is_rate_unstable"].astype(bool)])
+
+
+_MAP_COLUMNS = ["neighborhood_id", "neighborhood_name", "value", "display", "reason", "is_rate_unstable"]
 
 
 def overview_tables(city: CityData, date_from: date | None, date_to: date | None, site: SitePolicy):

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import zipfile
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -48,8 +49,8 @@ def test_brief_figures_equal_the_query_layer_for_the_same_filter(city):
         whole = gate.page(city, gate.Filters.make(k.kind, start, end), SITE)
         assert k.area.headline == area.headline and k.city.headline == whole.headline
         population = city.neighborhoods.set_index("neighborhood_id").loc[hood, "population"]
-        days = (end - start).days + 1
-        assert k.area_rate == pytest.approx(area.figures.count / population * 1000 * 365.25 / days)
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        assert k.area_rate == pytest.approx(area.figures.count / population * 1000 * 12 / months)
 
 
 def test_changes_within_ordinary_variation_say_so():
@@ -116,3 +117,20 @@ def test_brief_prints_on_two_a4_pages(city):
         browser.close()
     assert [u for u in requests if not u.startswith(("data:", "about:"))] == []
     assert 1 <= len(re.findall(rb"/Type\s*/Page[^s]", pdf)) <= 2
+
+
+def test_rates_are_per_year_and_rankings_leave_out_unstable_ones(city):
+    """One month's rate is scaled to a year; rates from under 20 records are marked and never ranked."""
+    month = gate.Filters.make("use_of_force", date(2025, 3, 1), date(2025, 3, 31))
+    table = gate.map_table(city, month, SITE, True).frame
+    counts = gate.map_table(city, month, SITE, False).frame.set_index("neighborhood_id")["value"]
+    population = city.neighborhoods.set_index("neighborhood_id")["population"]
+    row = table.iloc[0]
+    expected = counts[row.neighborhood_id] / population[row.neighborhood_id] * 1000 * 12
+    assert row.value == pytest.approx(expected)
+    unstable = table[table["is_rate_unstable"]]
+    assert len(unstable) and unstable["display"].str.endswith("(unstable)").all()
+    ranked = gate.stable_rates(gate.map_table(city, month, SITE, True)).frame
+    assert not ranked["is_rate_unstable"].any() and set(ranked["neighborhood_id"]).isdisjoint(
+        unstable["neighborhood_id"]
+    )

@@ -137,10 +137,12 @@ def test_crime_reads_every_source_of_the_kind(city):
 
 
 def test_neighborhood_rates_and_unstable_flags(city):
-    """Rates are per 1,000 residents; counts under 20 are flagged; unassigned records get their own row."""
+    """Rates are per 1,000 residents per year of the data's span; counts under 20 are flagged; unassigned records get their own row."""
     hoods = page_aggregates(city, Filters.make("crime_incident")).by_neighborhood.set_index("name")
     alder = hoods.loc["Alder Park"]
-    assert alder["rate_per_1000"] == pytest.approx(alder["count"] / 10_000 * 1000)
+    first, last = city.coverage["crime_incident"]
+    per_year = 365.25 / ((last - first).days + 1)
+    assert alder["rate_per_1000"] == pytest.approx(alder["count"] / 10_000 * 1000 * per_year)
     assert bool(alder["is_rate_unstable"]) == (alder["count"] < 20)
     assert pd.isna(hoods.loc["Unassigned", "population"]) and pd.isna(
         hoods.loc["Unassigned", "rate_per_1000"]

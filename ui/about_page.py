@@ -77,9 +77,11 @@ def render() -> None:
         "which columns were withheld and why."
     )
     st.markdown(
-        "Rates per 1,000 residents use the population of each neighborhood from the city's reference data. "
-        "Rates computed from fewer than 20 records change a lot with one more or one fewer event; they are "
-        "flagged as unstable and should not be used to rank neighborhoods."
+        "Rates are per 1,000 residents per year, from the population of each neighborhood in the city's "
+        "reference data: a count over any period is scaled to a year (12 ÷ months for whole months, else "
+        "365.25 ÷ days), so rates of different periods compare. Rates computed from fewer than 20 records "
+        "change a lot with one more or one fewer event: they are marked unstable on the map and left out "
+        "of every ranking."
     )
     st.header("Caveats")
     st.markdown(

@@ -128,7 +128,7 @@ def _map_and_ranking(city: CityData, filters: gate.Filters, is_rate: bool) -> No
         is_rate = False
     table = session.map_table(city.city_id, city.snapshot_key, filters, is_rate)
     unit = city.unit_plural(filters.kind)
-    value_label = f"{unit} per 1,000 residents" if is_rate else unit
+    value_label = f"{unit} per 1,000 residents per year" if is_rate else unit
     st.subheader(f"By {label.lower()}")
     left, right = st.columns([3, 2])
     with left:
@@ -145,11 +145,20 @@ def _map_and_ranking(city: CityData, filters: gate.Filters, is_rate: bool) -> No
     with right:
         widgets.plot(
             charts.ranked_bars(
-                charts.top(table, 15), value_label, label="neighborhood_name", value="value", text="display"
+                charts.top(gate.stable_rates(table) if is_rate else table, 15),
+                value_label,
+                label="neighborhood_name",
+                value="value",
+                text="display",
             ),
             key="ranking",
         )
-        note = " Rates from fewer than 20 records are unstable: compare them with care." if is_rate else ""
+        note = (
+            " Rates from fewer than 20 records are unstable: they are left out of this ranking and marked"
+            " (unstable) on the map."
+            if is_rate
+            else ""
+        )
         st.caption(f"The 15 {label.lower()}s with the most {value_label}.{note}")
 
 

@@ -62,7 +62,9 @@ def _kind_card(city: CityData, selection: Selection, view, headline: str, top: g
     )
     if len(top.frame):
         label = widgets.md_escape(city.index.neighborhood_label.lower())
-        st.markdown(f"Highest rates per 1,000 residents, by {label}:")
+        st.markdown(
+            f"Highest rates per 1,000 residents per year, by {label} (rates from fewer than 20 records left out):"
+        )
         widgets.table(
             top.renamed(
                 {
