@@ -39,6 +39,7 @@ class KindBrief:
     comparisons: tuple[Comparison, ...]
     sustained_share: str | None  # complaints: share of decided allegations that were sustained
     is_rate_unstable: bool
+    extra: tuple[str, ...] = ()  # where published: time to close, injuries
 
 
 def kind_window(

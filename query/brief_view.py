@@ -75,8 +75,37 @@ def _kind(city, kind: str, hood_id: str, window, site, page: PageFn) -> brief.Ki
         city_rate=brief.per_year_rate(whole.figures.count, brief.population_of(city, None), window),
         comparisons=comparisons,
         sustained_share=brief.sustained_share(area.by_finding.frame) if kind == "complaint" else None,
+        extra=tuple(_extra(city, kind, brief.area_filters(kind, window, hood_id), site.disclosure.threshold)),
         is_rate_unstable=count is not None and count < 20,
     )
+
+
+def _extra(city: CityData, kind: str, filters, threshold: int) -> list[str]:
+    """Where published: days from received to closed (complaints), subjects injured (force). Both
+    are withheld when they rest on fewer records than the small-numbers threshold."""
+    where, params = filters.to_sql()
+    if kind == "complaint":
+        row = city.query(
+            "SELECT count(*) AS n, median(floor((epoch(closed_at) - epoch(received_at)) / 86400)) AS days FROM complaint "
+            f"WHERE {where} AND received_at IS NOT NULL AND closed_at IS NOT NULL",
+            params,
+        ).iloc[0]
+        if row["n"] >= threshold and pd.notna(row["days"]):
+            return [
+                f"Half of the closed allegations took {row['days']:.0f} days or less from received to closed ({int(row['n']):,} with both dates)."
+            ]
+    if kind == "use_of_force":
+        row = city.query(
+            f"SELECT count(subject_injured) AS n, count(*) FILTER (WHERE subject_injured) AS hurt "
+            f"FROM use_of_force WHERE {where}",
+            params,
+        ).iloc[0]
+        hurt, n = int(row["hurt"]), int(row["n"])
+        if n >= threshold and not (0 < hurt < threshold) and not (0 < n - hurt < threshold):
+            return [
+                f"{hurt / n:.0%} of subjects with a published injury status were injured ({hurt:,} of {n:,})."
+            ]
+    return []
 
 
 def _source_lines(city: CityData) -> list[str]:
@@ -161,7 +190,11 @@ def _section(b: Brief, k: brief.KindBrief) -> str:
         ("Rate per 1,000 residents per year", rate_words(k.area_rate, k.is_rate_unstable), b.hood_name),
         ("Rate per 1,000 residents per year", rate_words(k.city_rate, False), "whole city"),
     ]
-    text = [c.statement for c in k.comparisons] + ([k.sustained_share] if k.sustained_share else [])
+    text = (
+        [c.statement for c in k.comparisons]
+        + ([k.sustained_share] if k.sustained_share else [])
+        + list(k.extra)
+    )
     trend = k.area.trend.frame
     months = [f"{m:%b %Y}" for m in trend["month"]] if "month" in trend else []
     counts = [None if pd.isna(v) else float(v) for v in trend.get("count", [])]

@@ -134,3 +134,25 @@ def test_rates_are_per_year_and_rankings_leave_out_unstable_ones(city):
     assert not ranked["is_rate_unstable"].any() and set(ranked["neighborhood_id"]).isdisjoint(
         unstable["neighborhood_id"]
     )
+
+
+def test_time_to_close_and_injuries_equal_a_pandas_count(city, demo_cache):
+    """The brief's median days to close and injured share are those of the records themselves."""
+    import pyarrow.parquet as pq
+
+    hood = sorted(city.neighborhood_names)[0]
+    b = gate.neighborhood_brief(city, hood, (None, None), SITE)
+    by_kind = {k.kind: k for k in b.kinds}
+    for kind in ("complaint", "use_of_force"):
+        k = by_kind[kind]
+        [snap] = city.snapshots[kind]
+        rows = pq.read_table(snap.file("data.parquet")).to_pandas()
+        rows = rows[(rows["neighborhood_id"] == hood) & rows["occurred_date"].between(*k.window)]
+        if kind == "complaint":
+            both = rows.dropna(subset=["received_at", "closed_at"])
+            days = (both["closed_at"] - both["received_at"]).dt.days.median()
+            assert len(both) >= 5, "the test neighborhood needs enough closed allegations"
+            assert f"took {days:.0f} days or less" in k.extra[0] and f"({len(both):,} with both" in k.extra[0]
+        else:
+            known = rows["subject_injured"].dropna()
+            assert f"({int(known.sum()):,} of {len(known):,})" in k.extra[0]

@@ -77,6 +77,8 @@ def _kind(city: CityData, brief, k) -> None:
         st.caption(widgets.md_escape(comparison.statement))
     if k.sustained_share:
         st.markdown(widgets.md_escape(k.sustained_share.capitalize() + "."))
+    for line in k.extra:
+        st.markdown(widgets.md_escape(line))
     left, right = st.columns(2)
     with left:
         widgets.plot(charts.trend(k.area.trend, k.unit), key=f"brief_trend_{k.kind}")
