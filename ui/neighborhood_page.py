@@ -11,6 +11,7 @@ from query import gate
 from query.gate import CityData
 from ui import charts, session, settings, widgets
 from ui.filters import Selection
+from ui.source_check import render_how_counted
 
 
 def render() -> None:
@@ -40,7 +41,22 @@ def render() -> None:
     )
     with st.expander("Every figure in this brief, as a table"):
         widgets.table(gate.brief_figures(brief))
+    _changes(city)
     widgets.provenance_footer(city, city.kinds_with_data())
+
+
+def _changes(city: CityData) -> None:
+    """What moved since the previous snapshot, so no one is surprised at a meeting by a changed number."""
+    lines = [
+        f"{source.title}: {line}"
+        for source in session.provenance(city.city_id, city.snapshot_key)
+        if source.manifest is not None
+        for line in gate.source_quality(source.manifest, settings.SITE).changes
+    ]
+    if lines:
+        st.subheader("What changed since the previous snapshot")
+        for line in lines:
+            st.caption(widgets.md_escape(line))
 
 
 def _pick(city: CityData, selection: Selection) -> str | None:
@@ -79,6 +95,7 @@ def _kind(city: CityData, brief, k) -> None:
         st.markdown(widgets.md_escape(k.sustained_share.capitalize() + "."))
     for line in k.extra:
         st.markdown(widgets.md_escape(line))
+    render_how_counted(city, k.area.filters)
     left, right = st.columns(2)
     with left:
         widgets.plot(charts.trend(k.area.trend, k.unit), key=f"brief_trend_{k.kind}")
