@@ -156,7 +156,7 @@ def page(city: CityData, filters: Filters, site: SitePolicy) -> PublishedPage:
     narrowed = filters.has_person_filter
     figures = key_figures(city, filters, policy)
     if narrowed:  # comparisons of arbitrary windows under a person filter could be differenced
-        figures = replace(figures, previous_count=None, change_vs_previous_pct=None)
+        figures = replace(figures, count=None, previous_count=None, change_vs_previous_pct=None)
         figures = replace(figures, year_before_count=None, change_vs_year_before_pct=None)
     withheld = "withheld under a filter on who the records were about"
 

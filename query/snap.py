@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -135,13 +136,20 @@ def demographics(city: CityData, filters: Filters, policy: DisclosurePolicy) -> 
         return Demographics(
             empty.assign(population_share=pd.Series(dtype="float64")), empty, empty, scope, ""
         )
-    year = (date(key.year, 1, 1), date(key.year, 12, 31))
-    whole = Filters.make(filters.kind, *year)
-    if key.neighborhood_id is None:
-        tables = _city_tables(city, whole, policy)
-    else:
-        tables = _hood_tables(city, replace_hood(whole, key.neighborhood_id), whole, policy)
+    tables = _fixed_tables(city, filters.kind, key, policy)
     return Demographics(*tables, scope, _filtered_count(filters, tables, policy, scope))
+
+
+@lru_cache(maxsize=64)
+def _fixed_tables(
+    city: CityData, kind: str, key: SnapKey, policy: DisclosurePolicy
+) -> tuple[pd.DataFrame, ...]:
+    """The pre-suppressed tables of one fixed granularity, built once per open city (callers copy them)."""
+    year = (date(key.year, 1, 1), date(key.year, 12, 31))
+    whole = Filters.make(kind, *year)
+    if key.neighborhood_id is None:
+        return tuple(_city_tables(city, whole, policy))
+    return tuple(_hood_tables(city, replace_hood(whole, key.neighborhood_id), whole, policy))
 
 
 def replace_hood(filters: Filters, hood: str) -> Filters:
