@@ -138,6 +138,7 @@ class PublishedPage:
     by_sex: PublishedTable
     by_age_band: PublishedTable
     headline: str  # the count, or "suppressed (fewer than k)"
+    headline_words: str  # the same with its unit, and under a person filter the year and area it covers
     units_text: str | None  # distinct complaints or incidents, where the kind has them
     record_unit: str
     unit_label: str | None
@@ -175,6 +176,7 @@ def page(city: CityData, filters: Filters, site: SitePolicy) -> PublishedPage:
         by_sex=_issue(people.by_sex, "by sex", policy),
         by_age_band=_issue(people.by_age_band, "by age", policy),
         headline=headline,
+        headline_words=f"{headline} {totals.record_unit}" + (f" in {people.scope}" if narrowed else ""),
         units_text=None if narrowed or totals.units is None else f"{totals.units:,}",
         record_unit=totals.record_unit,
         unit_label=totals.unit_label,

@@ -137,7 +137,7 @@ def demographics(city: CityData, filters: Filters, policy: DisclosurePolicy) -> 
             empty.assign(population_share=pd.Series(dtype="float64")), empty, empty, scope, ""
         )
     tables = _fixed_tables(city, filters.kind, key, policy)
-    return Demographics(*tables, scope, _filtered_count(filters, tables, policy, scope))
+    return Demographics(*tables, scope, _filtered_count(filters, tables, policy))
 
 
 @lru_cache(maxsize=64)
@@ -198,19 +198,19 @@ def apply_hidden(raw: pd.DataFrame, counts: np.ndarray, hidden: np.ndarray, poli
     return out
 
 
-def _filtered_count(filters: Filters, tables, policy: DisclosurePolicy, scope: str) -> str:
+def _filtered_count(filters: Filters, tables, policy: DisclosurePolicy) -> str:
     """Under a person filter: the one published cell it names, or why there is none."""
     chosen = [(dim, getattr(filters, attr)) for dim, attr in DIMENSIONS.items() if getattr(filters, attr)]
     if len(chosen) != 1 or len(chosen[0][1]) != 1:
-        return "not published for this combination (choose one value of one of race, sex or age)"
+        return "not published for this combination (choose one value of race, sex or age)"
     dim, (value,) = chosen[0]
     table = tables[list(DIMENSIONS).index(dim)]
     row = table[table["group"] == value]
     if row.empty:
-        return f"0 in {scope}"
+        return "0"
     if bool(row["is_suppressed"].iloc[0]):
-        return f"{SUPPRESSED_LABEL} ({policy.reason_words(row['reason'].iloc[0])}) in {scope}"
-    return f"{int(row['count'].iloc[0]):,} in {scope}"
+        return f"{SUPPRESSED_LABEL} ({policy.reason_words(row['reason'].iloc[0])})"
+    return f"{int(row['count'].iloc[0]):,}"
 
 
 __all__ = ["REASON_COMPLEMENTARY", "SnapKey", "demographics", "linked_hidden", "snap_key"]

@@ -132,3 +132,13 @@ def test_hidden_cells_carry_their_reason(city):
     assert race.loc["White", "reason"] == "fewer than 5" and pd.isna(race.loc["White", "count"])
     assert race.loc["Hispanic", "reason"].startswith("hidden so that a smaller hidden count")
     assert race.loc["Black", "reason"] == "" and race.loc["Black", "count"] == 40
+
+
+def test_under_a_person_filter_the_headline_is_the_one_cell_of_the_fixed_table(city):
+    """One race chosen: the headline is that cell of the finished year's table; two races: not published."""
+    black = gate.page(city, gate.Filters.make("complaint", None, None, races=("Black",)), SITE)
+    assert black.headline == "40" and black.headline_words.endswith("in calendar year 2024, the whole city")
+    white = gate.page(city, _white(), SITE)
+    assert white.headline == "suppressed (fewer than 5)"
+    both = gate.page(city, gate.Filters.make("complaint", None, None, races=("Black", "White")), SITE)
+    assert both.headline.startswith("not published") and both.figures.count is None

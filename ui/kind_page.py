@@ -52,7 +52,7 @@ def render(kind: str) -> None:
 
 def _headline(published: gate.PublishedPage, description: str) -> None:
     figures = published.figures
-    sentence = f"**{description}: {widgets.md_escape(published.headline)} {published.record_unit}**"
+    sentence = f"**{description}: {widgets.md_escape(published.headline_words)}**"
     if figures.change_vs_year_before_pct is not None:
         sentence += f", {widgets.format_change(figures.change_vs_year_before_pct, 'a year before')}"
     st.container(key="headline").markdown(sentence + ".")
