@@ -189,13 +189,15 @@ def page(city: CityData, filters: Filters, site: SitePolicy) -> PublishedPage:
 
 
 def counting_rules(kind: str) -> tuple[str, ...]:
-    """What the threshold counts: people where the source identifies them, else records (said plainly)."""
+    """What the threshold counts, said plainly in every note: records, since no source identifies people.
+
+    store/schema.py has no complainant or subject id for any kind. If one is added, count distinct
+    ids in query/snap.py's fixed tables and say so here; until then one person with several
+    allegations counts several times, which the notes state.
+    """
     if kind not in PERSON_PREFIX:
         return ()
-    schema = schema_for(kind)
-    who = PERSON_PREFIX[kind]
-    if f"{who}_id" in schema.names:
-        return (f"The threshold counts distinct {who}s (the source publishes a {who} id).",)
+    schema, who = schema_for(kind), PERSON_PREFIX[kind]
     return (
         f"The threshold counts {schema.unit_plural}, not people: the source publishes no {who} id, so one "
         f"{who} with several {schema.unit_plural} counts several times.",
