@@ -254,7 +254,15 @@ class RecordsView:
 
 
 def records_view(city: CityData, filters: Filters, site: SitePolicy, limit: int) -> RecordsView:
-    """One page of matching records (withheld columns removed), or why they are not listed."""
+    """One page of matching records (withheld columns removed), or why they are not listed.
+
+    A kind the deployment keeps from row-level output (DASHBOARD_ROW_EXPORTS) is not listed either:
+    a listing is the same rows as a download, a page at a time.
+    """
+    if not site.exports.is_row_level_enabled.get(filters.kind, False):
+        note = row_release.withheld_note(filters.kind, site.is_demographic_rows_enabled)
+        title = schema_for(filters.kind).title.lower()
+        return RecordsView(None, f"Records of {title} are not published row by row on this site.", note)
     release = row_release.listing(
         city, filters, site.disclosure.threshold, site.is_demographic_rows_enabled, limit
     )

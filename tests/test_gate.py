@@ -142,3 +142,12 @@ def test_under_a_person_filter_the_headline_is_the_one_cell_of_the_fixed_table(c
     assert white.headline == "suppressed (fewer than 5)"
     both = gate.page(city, gate.Filters.make("complaint", None, None, races=("Black", "White")), SITE)
     assert both.headline.startswith("not published") and both.figures.count is None
+
+
+def test_a_kind_kept_from_row_level_output_is_neither_listed_nor_downloaded(city):
+    """DASHBOARD_ROW_EXPORTS without complaints: the complaints listing is refused as well as the download."""
+    site = gate.SitePolicy(exports=ExportPolicy({"crime_incident": True}))
+    filters = gate.Filters.make("complaint")
+    assert gate.records_view(city, filters, site, 10).rows is None
+    assert gate.records_view(city, filters, SITE, 10).rows is not None
+    assert gate.records_refusal(city, filters, site) is not None
