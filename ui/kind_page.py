@@ -118,7 +118,9 @@ def _trend_and_categories(city: CityData, published: gate.PublishedPage, descrip
 def _map_and_ranking(city: CityData, filters: gate.Filters, is_rate: bool) -> None:
     label = widgets.md_escape(city.index.neighborhood_label)
     whole = replace(filters, neighborhood_ids=())  # the map shows every neighborhood, to click between
-    table = session.map_table(city.city_id, city.snapshot_key, filters, is_rate)
+    table = session.map_table(
+        city.city_id, city.snapshot_key, whole, is_rate
+    )  # one map for every area choice
     unit = gate.schema_for(filters.kind).unit_plural
     value_label = f"{unit} per 1,000 residents" if is_rate else unit
     st.subheader(f"By {label.lower()}")
