@@ -163,7 +163,7 @@ def _raw_tables(city: CityData, filters: Filters) -> list[pd.DataFrame]:
     race.insert(3, "population_share", _population_shares(city, filters, race["group"]))
     sex = _labelled("group", raw.get("sex"), list(VOCABULARIES["sex"]), UNKNOWN, total, NO_SUPPRESSION)
     age = _labelled("group", _age_bands(raw.get("age")), list(AGE_BANDS), UNKNOWN, total, NO_SUPPRESSION)
-    return [t.drop(columns=["is_suppressed", "label"]) for t in (race, sex, age)]
+    return [t.drop(columns=["is_suppressed", "reason", "label"]) for t in (race, sex, age)]
 
 
 def _city_tables(city: CityData, filters: Filters, policy: DisclosurePolicy) -> list[pd.DataFrame]:
