@@ -164,7 +164,7 @@ def _true_race_counts(rows, year: int, hood) -> np.ndarray:
     return np.array([picked.count(g) for g in VOCABULARIES["race"]])
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(rows=complaint_rows(), k=st.integers(2, 8), data=st.data())
 def test_two_published_pages_one_step_apart_give_no_small_count_away(tmp_path_factory, rows, k, data):
     """Random complaints, random pairs of views one step apart, through the gate: nothing 1..k-1 can be derived."""
