@@ -1,7 +1,8 @@
-"""The read side: every public number leaves through these functions (no Streamlit, no network).
+"""The read side: pure functions over the snapshots (no Streamlit, no network).
 
-Imports point toward store/ only. Open a city once per snapshot key (`open_city`), then ask it for
-page aggregates, key figures, records and downloads with a `Filters` value.
+Imports point toward store/ only. The pages never call these directly: every published number,
+table, listing and file leaves through `query.gate`, which applies the deployment's disclosure
+policy on top of them. Benchmarks and tests use the functions here as they are.
 """
 
 from query.aggregates import (

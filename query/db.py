@@ -73,12 +73,13 @@ class CityData:
 
     @property
     def pin(self) -> str:
-        """The `as_of` that reopens exactly these snapshots later: the newest one's time, to the second."""
+        """The `as_of` that reopens exactly these snapshots later: the newest one's full time (to the
+        microsecond, so a snapshot published the same second after it is not taken instead)."""
         if self.as_of:
             return self.as_of
         names = [s.name for snaps in self.snapshots.values() for s in snaps]
         names += [self.reference.name] if self.reference else []
-        return max(names)[:15] if names else ""
+        return max(names).rstrip("Z") if names else ""
 
     def unit_plural(self, kind: str) -> str:
         """What one record of this kind counts here ("subjects", or "incidents" where a source lists

@@ -155,6 +155,7 @@ class PublishedPage:
     by_sex: PublishedTable
     by_age_band: PublishedTable
     headline: str  # the count, or "suppressed (fewer than k)"
+    headline_words: str  # the same with its unit, and under a person filter the year and area it covers
     units_text: str | None  # distinct complaints or incidents, where the kind has them
     record_unit: str
     unit_label: str | None
@@ -173,7 +174,7 @@ def page(city: CityData, filters: Filters, site: SitePolicy) -> PublishedPage:
     narrowed = filters.has_person_filter
     figures = key_figures(city, filters, policy)
     if narrowed:  # comparisons of arbitrary windows under a person filter could be differenced
-        figures = replace(figures, previous_count=None, change_vs_previous_pct=None)
+        figures = replace(figures, count=None, previous_count=None, change_vs_previous_pct=None)
         figures = replace(figures, year_before_count=None, change_vs_year_before_pct=None)
     withheld = "withheld under a filter on who the records were about"
 
@@ -192,6 +193,7 @@ def page(city: CityData, filters: Filters, site: SitePolicy) -> PublishedPage:
         by_sex=_issue(people.by_sex, "by sex", policy),
         by_age_band=_issue(people.by_age_band, "by age", policy),
         headline=headline,
+        headline_words=f"{headline} {totals.record_unit}" + (f" in {people.scope}" if narrowed else ""),
         units_text=None if narrowed or totals.units is None else f"{totals.units:,}",
         record_unit=totals.record_unit,
         unit_label=totals.unit_label,
@@ -204,13 +206,15 @@ def page(city: CityData, filters: Filters, site: SitePolicy) -> PublishedPage:
 
 
 def counting_rules(kind: str) -> tuple[str, ...]:
-    """What the threshold counts: people where the source identifies them, else records (said plainly)."""
+    """What the threshold counts, said plainly in every note: records, since no source identifies people.
+
+    store/schema.py has no complainant or subject id for any kind. If one is added, count distinct
+    ids in query/snap.py's fixed tables and say so here; until then one person with several
+    allegations counts several times, which the notes state.
+    """
     if kind not in PERSON_PREFIX:
         return ()
-    schema = schema_for(kind)
-    who = PERSON_PREFIX[kind]
-    if f"{who}_id" in schema.names:
-        return (f"The threshold counts distinct {who}s (the source publishes a {who} id).",)
+    schema, who = schema_for(kind), PERSON_PREFIX[kind]
     return (
         f"The threshold counts {schema.unit_plural}, not people: the source publishes no {who} id, so one "
         f"{who} with several {schema.unit_plural} counts several times.",
@@ -279,7 +283,15 @@ class RecordsView:
 
 
 def records_view(city: CityData, filters: Filters, site: SitePolicy, limit: int) -> RecordsView:
-    """One page of matching records (withheld columns removed), or why they are not listed."""
+    """One page of matching records (withheld columns removed), or why they are not listed.
+
+    A kind the deployment keeps from row-level output (DASHBOARD_ROW_EXPORTS) is not listed either:
+    a listing is the same rows as a download, a page at a time.
+    """
+    if not site.exports.is_row_level_enabled.get(filters.kind, False):
+        note = row_release.withheld_note(filters.kind, site.is_demographic_rows_enabled)
+        title = schema_for(filters.kind).title.lower()
+        return RecordsView(None, f"Records of {title} are not published row by row on this site.", note)
     release = row_release.listing(
         city, filters, site.disclosure.threshold, site.is_demographic_rows_enabled, limit
     )
@@ -397,5 +409,5 @@ def pin_words(as_of: str) -> str:
 
 
 def pin_for(city: CityData) -> str:
-    """The as_of that reopens exactly this city's current snapshots later (to the second)."""
+    """The as_of that reopens exactly this city's current snapshots later."""
     return city.pin

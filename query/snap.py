@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -135,13 +136,20 @@ def demographics(city: CityData, filters: Filters, policy: DisclosurePolicy) -> 
         return Demographics(
             empty.assign(population_share=pd.Series(dtype="float64")), empty, empty, scope, ""
         )
+    tables = _fixed_tables(city, filters.kind, key, policy)
+    return Demographics(*tables, scope, _filtered_count(filters, tables, policy))
+
+
+@lru_cache(maxsize=64)
+def _fixed_tables(
+    city: CityData, kind: str, key: SnapKey, policy: DisclosurePolicy
+) -> tuple[pd.DataFrame, ...]:
+    """The pre-suppressed tables of one fixed granularity, built once per open city (callers copy them)."""
     year = (date(key.year, 1, 1), date(key.year, 12, 31))
-    whole = Filters.make(filters.kind, *year)
+    whole = Filters.make(kind, *year)
     if key.neighborhood_id is None:
-        tables = _city_tables(city, whole, policy)
-    else:
-        tables = _hood_tables(city, replace_hood(whole, key.neighborhood_id), whole, policy)
-    return Demographics(*tables, scope, _filtered_count(filters, tables, policy, scope))
+        return tuple(_city_tables(city, whole, policy))
+    return tuple(_hood_tables(city, replace_hood(whole, key.neighborhood_id), whole, policy))
 
 
 def replace_hood(filters: Filters, hood: str) -> Filters:
@@ -155,7 +163,7 @@ def _raw_tables(city: CityData, filters: Filters) -> list[pd.DataFrame]:
     race.insert(3, "population_share", _population_shares(city, filters, race["group"]))
     sex = _labelled("group", raw.get("sex"), list(VOCABULARIES["sex"]), UNKNOWN, total, NO_SUPPRESSION)
     age = _labelled("group", _age_bands(raw.get("age")), list(AGE_BANDS), UNKNOWN, total, NO_SUPPRESSION)
-    return [t.drop(columns=["is_suppressed", "label"]) for t in (race, sex, age)]
+    return [t.drop(columns=["is_suppressed", "reason", "label"]) for t in (race, sex, age)]
 
 
 def _city_tables(city: CityData, filters: Filters, policy: DisclosurePolicy) -> list[pd.DataFrame]:
@@ -190,19 +198,19 @@ def apply_hidden(raw: pd.DataFrame, counts: np.ndarray, hidden: np.ndarray, poli
     return out
 
 
-def _filtered_count(filters: Filters, tables, policy: DisclosurePolicy, scope: str) -> str:
+def _filtered_count(filters: Filters, tables, policy: DisclosurePolicy) -> str:
     """Under a person filter: the one published cell it names, or why there is none."""
     chosen = [(dim, getattr(filters, attr)) for dim, attr in DIMENSIONS.items() if getattr(filters, attr)]
     if len(chosen) != 1 or len(chosen[0][1]) != 1:
-        return "not published for this combination (choose one value of one of race, sex or age)"
+        return "not published for this combination (choose one value of race, sex or age)"
     dim, (value,) = chosen[0]
     table = tables[list(DIMENSIONS).index(dim)]
     row = table[table["group"] == value]
     if row.empty:
-        return f"0 in {scope}"
+        return "0"
     if bool(row["is_suppressed"].iloc[0]):
-        return f"{SUPPRESSED_LABEL} ({policy.reason_words(row['reason'].iloc[0])}) in {scope}"
-    return f"{int(row['count'].iloc[0]):,} in {scope}"
+        return f"{SUPPRESSED_LABEL} ({policy.reason_words(row['reason'].iloc[0])})"
+    return f"{int(row['count'].iloc[0]):,}"
 
 
 __all__ = ["REASON_COMPLEMENTARY", "SnapKey", "demographics", "linked_hidden", "snap_key"]

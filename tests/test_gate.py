@@ -132,3 +132,53 @@ def test_hidden_cells_carry_their_reason(city):
     assert race.loc["White", "reason"] == "fewer than 5" and pd.isna(race.loc["White", "count"])
     assert race.loc["Hispanic", "reason"].startswith("hidden so that a smaller hidden count")
     assert race.loc["Black", "reason"] == "" and race.loc["Black", "count"] == 40
+
+
+def test_under_a_person_filter_the_headline_is_the_one_cell_of_the_fixed_table(city):
+    """One race chosen: the headline is that cell of the finished year's table; two races: not published."""
+    black = gate.page(city, gate.Filters.make("complaint", None, None, races=("Black",)), SITE)
+    assert black.headline == "40" and black.headline_words.endswith("in calendar year 2024, the whole city")
+    white = gate.page(city, _white(), SITE)
+    assert white.headline == "suppressed (fewer than 5)"
+    both = gate.page(city, gate.Filters.make("complaint", None, None, races=("Black", "White")), SITE)
+    assert both.headline.startswith("not published") and both.figures.count is None
+
+
+def test_a_kind_kept_from_row_level_output_is_neither_listed_nor_downloaded(city):
+    """DASHBOARD_ROW_EXPORTS without complaints: the complaints listing is refused as well as the download."""
+    site = gate.SitePolicy(exports=ExportPolicy({"crime_incident": True}))
+    filters = gate.Filters.make("complaint")
+    assert gate.records_view(city, filters, site, 10).rows is None
+    assert gate.records_view(city, filters, SITE, 10).rows is not None
+    assert gate.records_refusal(city, filters, site) is not None
+
+
+def test_a_race_table_file_holds_exactly_the_published_cells_and_reasons(city):
+    """The by-race CSV, byte for byte: 40 shown, 3 hidden as small, 20 hidden beside it, reasons in words."""
+    filters = gate.Filters.make("complaint")
+    table = gate.page(city, filters, SITE).by_race
+    csv_text, _ = _zip_texts(gate.table_file(city, filters, table, SITE))
+    # Residents: Black 5,300, White 4,300, Hispanic 1,500, Asian 700 of 12,500 (query_fixtures); "other"
+    # residents are not one group, so Other and American Indian / Alaska Native have no share.
+    assert csv_text == (
+        "group,count,share,population_share,is_suppressed,reason,label\r\n"
+        f"Black,40,{40 / 63!r},0.424,false,,40\r\n"
+        "White,,,0.344,true,fewer than 5,suppressed\r\n"
+        "Hispanic,,,0.12,true,hidden so that a smaller hidden count cannot be worked out from the total,"
+        "suppressed\r\n"
+        "Asian / Pacific Islander,0,0.0,0.056,false,,0\r\n"
+        "American Indian / Alaska Native,0,0.0,,false,,0\r\n"
+        "Other,0,0.0,,false,,0\r\n"
+        "Unknown,0,0.0,,false,,0\r\n"
+    )
+
+
+def test_a_records_file_holds_exactly_the_released_columns(city):
+    """The records CSV header, byte for byte: the public columns less race, sex and age, in schema order."""
+    filters = gate.Filters.make("complaint", neighborhood_ids=("birch",))
+    csv_text, _ = _zip_texts(gate.records_file(city, filters, SITE))
+    released = [
+        c for c in gate.schema_for("complaint").public_names if c not in gate.demographic_columns("complaint")
+    ]
+    assert csv_text.split("\r\n", 1)[0] == ",".join(released)
+    assert "complainant_race" not in csv_text.split("\r\n", 1)[0]

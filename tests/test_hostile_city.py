@@ -148,3 +148,17 @@ def test_every_page_shows_hostile_values_as_literal_text(hostile_cache, monkeypa
         for chart in app.get("plotly_chart"):
             spec = chart.proto.spec
             assert "<img" not in spec and "<a " not in spec and MATH not in spec, page
+
+
+def test_file_names_from_hostile_names_are_plain_ascii(hostile_cache):
+    """Records and table files for a hostile neighborhood get names of lower-case ASCII words only."""
+    from query import gate
+
+    city = gate.open_city(hostile_cache, CITY)
+    site = gate.SitePolicy(exports=gate.ExportPolicy({"complaint": True}))
+    for hood in HOSTILE_NAMES:
+        filters = gate.Filters.make("complaint", neighborhood_ids=(hood,))
+        names = [gate.records_file_name(city, filters), gate.records_file(city, filters, site).file_name]
+        names.append(gate.table_file(city, filters, gate.page(city, filters, site).by_race, site).file_name)
+        for name in names:
+            assert re.fullmatch(r"[a-z0-9_.-]+\.zip", name), name

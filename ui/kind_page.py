@@ -54,7 +54,7 @@ def render(kind: str) -> None:
 
 def _headline(published: gate.PublishedPage, description: str) -> None:
     figures = published.figures
-    sentence = f"**{description}: {widgets.md_escape(published.headline)} {published.record_unit}**"
+    sentence = f"**{description}: {widgets.md_escape(published.headline_words)}**"
     if figures.change_vs_year_before_pct is not None:
         sentence += f", {widgets.format_change(figures.change_vs_year_before_pct, 'a year before')}"
     st.container(key="headline").markdown(sentence + ".")
@@ -126,7 +126,9 @@ def _map_and_ranking(city: CityData, filters: gate.Filters, is_rate: bool) -> No
             "resident are not shown; these are counts."
         )
         is_rate = False
-    table = session.map_table(city.city_id, city.snapshot_key, filters, is_rate)
+    table = session.map_table(
+        city.city_id, city.snapshot_key, whole, is_rate
+    )  # one map for every area choice
     unit = city.unit_plural(filters.kind)
     value_label = f"{unit} per 1,000 residents per year" if is_rate else unit
     st.subheader(f"By {label.lower()}")

@@ -18,7 +18,7 @@ from query import gate
 from query.gate import CityData, current_snapshot_key, list_city_ids, open_city
 from ui import settings
 
-PIN_PATTERN = re.compile(r"\d{8}(T\d{2,12}Z?)?")
+PIN_PATTERN = re.compile(r"\d{8}(T\d{2,18}Z?)?")
 REPO_CACHE = Path(__file__).resolve().parents[1] / "data" / "cache"
 DEFAULT_CITY = "demo"
 
