@@ -170,7 +170,10 @@ class Replica:
         self.store = obj.ObjectStore.from_url(url)
         self.local = Path(local)
         self.interval = interval
-        self._state = ReplicaState(root=active_generation(self.local))
+        root = active_generation(
+            self.local
+        )  # a copy left by an earlier run is served until the store answers
+        self._state = ReplicaState(root=root, switched_at=root.stat().st_mtime if root else None)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
