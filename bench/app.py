@@ -107,14 +107,17 @@ class Server:
 
 @contextmanager
 def running_server(
-    cache_root: Path, log_path: Path, options: Mapping[str, str] | None = None
+    cache_root: Path | str,
+    log_path: Path,
+    options: Mapping[str, str] | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[Server]:
     """`streamlit run dashboard.py` on a free port with the repository's .streamlit/config.toml.
 
     `options` are extra Streamlit config options (name -> value), to try a setting before adopting it.
     """
     port = _free_port()
-    env = {**os.environ, "DASHBOARD_CACHE": str(cache_root), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "DASHBOARD_CACHE": str(cache_root), "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port)]
     cmd += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     for name, value in (options or {}).items():
