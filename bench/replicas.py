@@ -98,11 +98,19 @@ def snapshot_store(run: Path) -> Iterator[Store]:
     from tests.s3server import MotoServer
 
     with MotoServer() as server:
-        os.environ.update(server.environment())
-        server.create_bucket("dashboard")
-        store = Store("s3://dashboard/snapshots", server.environment(), run / "work")
-        _refresh_demo(store)
-        yield store
+        saved = {k: os.environ.get(k) for k in server.environment()}
+        os.environ.update(server.environment())  # the refresh below runs in this process
+        try:
+            server.create_bucket("dashboard")
+            store = Store("s3://dashboard/snapshots", server.environment(), run / "work")
+            _refresh_demo(store)
+            yield store
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
 def _refresh_demo(store: Store) -> None:
