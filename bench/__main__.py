@@ -35,10 +35,15 @@ EXTRA_KINDS_UP_TO_ROWS = (
     1_000_000  # the use-of-force page (no cube: distinct incidents) is measured up to here
 )
 PAGE_WORDS = {"crime_incident": "crime page", "use_of_force": "use-of-force page"}
-# Targets from the issue, on a 2-core machine.
-FILTER_MEDIAN_MS = 50.0
-SPEEDUP = 10.0
-SPEEDUP_FROM_ROWS = 10_000_000  # below this the usual pattern is not slow enough for the ratio to mean much
+# Targets from the issues. Filter changes are judged by ratios measured in the same run: the machines
+# differ too much for absolute figures (they are reported, not judged).
+SPEEDUP = 15.0  # over the usual pandas + st.cache_data pattern
+PEER_SPEEDUP = 3.0  # over the best of a Polars lazy scan and plain DuckDB on the same Parquet
+JUDGED_AT_ROWS = {
+    "crime_incident": (1_000_000, 10_000_000),
+    "use_of_force": (1_000_000,),
+    "complaint": (1_000_000,),
+}
 COLD_START_S = 3.0
 PEAK_MB = 700.0
 CPU_PER_VIEW_MS = 60.0
@@ -70,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"bench: load average before the run {os.getloadavg()[0]:.2f} (figures are only fair on an idle machine)"
     )
-    figures: list[Figure] = []
+    figures: list[Figure] = [_demo_generation()]
     sections: list[str] = []
     for rows in settings.rows:
         data = _data(settings, rows, figures)
@@ -88,6 +93,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {len(missed)} target(s) missed: {'; '.join(missed)}", file=sys.stderr)
         return 1
     return 0
+
+
+def _demo_generation() -> Figure:
+    """Demo City's three feeds and reference files for a fresh seed (was a timed assertion in the tests)."""
+    from loaders import demo_city
+
+    started = time.perf_counter()
+    for kind in demo_city.KINDS:
+        demo_city.raw_feed(kind, 777)
+    demo_city.boundaries_geojson(777)
+    demo_city.population_csv(777)
+    return context(
+        "Demo City generation", "-", time.perf_counter() - started, "s", "3 feeds + reference, seed 777"
+    )
 
 
 def _data(settings: Settings, rows: int, figures: list[Figure]) -> BenchData:
@@ -114,32 +133,55 @@ def _filter_change(data: BenchData, settings: Settings, figures: list[Figure], s
         del city
         gc.collect()
     for result in results:
-        figures += _filter_figures(result, label, is_judged=result.kind == KIND)
+        figures += _filter_figures(result, label, is_judged=data.rows in JUDGED_AT_ROWS.get(result.kind, ()))
         title = PAGE_WORDS[result.kind]
         sections.append(f"### Filter change on the {title} at {label} rows\n\n{filter_set_table(result)}")
 
 
 def _filter_figures(result, label: str, is_judged: bool) -> list[Figure]:
-    """Median both ways and their ratio; only the crime page's figures are held to the targets."""
+    """Absolute medians for context; the ratios against the usual pattern and the best peer are judged."""
+    sets = result.sets
     mine, theirs = _median(result.all_query_ms), _median(result.all_baseline_ms)
-    slowest = max(s.query_median for s in result.sets)
-    lowest = min(s.ratio for s in result.sets)
+    lean = _median([b - u for s in sets for b, u in zip(s.baseline_ms, s.unpickle_ms, strict=True)])
+    polars = _median([ms for s in sets for ms in s.polars_ms])
+    duck = _median([ms for s in sets for ms in s.duckdb_ms])
     page = "" if result.kind == KIND else f", {PAGE_WORDS[result.kind]}"
     name = f"Filter change{page}, median"
-    speed = f"Filter change{page}, speed-up over usual pattern"
-    note = f"slowest filter set {slowest:.1f} ms"
-    out = [
-        at_most(f"{name} (query layer)", label, mine, "ms", FILTER_MEDIAN_MS, note)
-        if is_judged
-        else context(f"{name} (query layer)", label, mine, "ms", note + "; no target for this page"),
+    slowest = max(s.query_median for s in sets)
+    judged = "" if is_judged else "; judged for every kind page at 1M and the crime page at 10M"
+    low_usual = min(s.ratio for s in sets)
+    low_peer = min(s.best_peer_median / s.query_median for s in sets)
+    ratio = at_least if is_judged else (lambda n, r, v, u, _limit, note: context(n, r, v, u, note))
+    return [
+        context(f"{name} (query layer)", label, mine, "ms", f"slowest filter set {slowest:.1f} ms"),
         context(f"{name} (usual pandas pattern)", label, theirs, "ms", f"frame {result.frame_mb:.0f} MB"),
+        context(f"{name} (usual pattern without unpickle)", label, lean, "ms", "masks + groupby only"),
+        context(f"{name} (Polars lazy scan)", label, polars, "ms", "scan_parquet + collect_all"),
+        context(f"{name} (plain DuckDB)", label, duck, "ms", "read_parquet, one statement per number"),
+        ratio(
+            f"Filter change{page}, speed-up over usual pattern",
+            label,
+            theirs / mine,
+            "x",
+            SPEEDUP,
+            f"lowest filter set {low_usual:.1f}x{judged}",
+        ),
+        context(
+            f"Filter change{page}, speed-up over usual pattern without unpickle",
+            label,
+            lean / mine,
+            "x",
+            "the ratio without st.cache_data's copy",
+        ),
+        ratio(
+            f"Filter change{page}, speed-up over best peer",
+            label,
+            min(polars, duck) / mine,
+            "x",
+            PEER_SPEEDUP,
+            f"lowest filter set {low_peer:.2f}x{judged}",
+        ),
     ]
-    note = f"lowest filter set {lowest:.1f}x"
-    if is_judged and result.rows >= SPEEDUP_FROM_ROWS:
-        out.append(at_least(speed, label, theirs / mine, "x", SPEEDUP, note))
-    else:
-        out.append(context(speed, label, theirs / mine, "x", note + "; judged for the crime page at 10M"))
-    return out
 
 
 def _app(data: BenchData, settings: Settings, figures: list[Figure]) -> None:
