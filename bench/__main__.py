@@ -47,8 +47,10 @@ JUDGED_AT_ROWS = {
 COLD_START_S = 3.0
 PEAK_MB = 700.0
 CPU_PER_VIEW_MS = 60.0
-CSV_ROWS_PER_S = 1_000_000
-JSON_ROWS_PER_S = 300_000
+# Ingest against pandas read_csv + to_parquet of the same file in the same run. The loaders do more
+# (HTTP, recodes, dates in the city's zone, neighborhoods, checks, sha256, publish), so parity is the bar.
+CSV_VS_PANDAS = 1.0
+JSON_VS_PANDAS = 0.3  # JSON is several times the bytes of CSV
 INCREMENTAL_SHARE_PCT = 5.0
 
 
@@ -224,16 +226,27 @@ def _ingest(settings: Settings, figures: list[Figure]) -> None:
         f"vs {full.outcome.bytes_received / 1e6:.1f} MB"
     )
     json_note = f"Socrata JSON, {json_pages.outcome.pages} pages, {json_pages.seconds:.2f} s"
+    pandas = result.pandas_rows_per_s
     figures += [
+        context("Ingest, pandas read_csv + to_parquet", label, pandas, "rows/s", "the same CSV file, local"),
         at_least(
             "Ingest, CSV file",
             label,
             csv_file.rows_per_s,
             "rows/s",
-            CSV_ROWS_PER_S,
-            f"{csv_file.seconds:.2f} s",
+            CSV_VS_PANDAS * pandas,
+            f"{csv_file.seconds:.2f} s; {csv_file.rows_per_s / pandas:.2f}x pandas",
+            target_text=f"≥ {CSV_VS_PANDAS:g}x pandas",
         ),
-        at_least("Ingest, JSON pages", label, json_pages.rows_per_s, "rows/s", JSON_ROWS_PER_S, json_note),
+        at_least(
+            "Ingest, JSON pages",
+            label,
+            json_pages.rows_per_s,
+            "rows/s",
+            JSON_VS_PANDAS * pandas,
+            f"{json_note}; {json_pages.rows_per_s / pandas:.2f}x pandas CSV",
+            target_text=f"≥ {JSON_VS_PANDAS:g}x pandas CSV",
+        ),
         context("Ingest, Socrata CSV pages", label, full.rows_per_s, "rows/s", f"{full.seconds:.2f} s"),
         at_most(
             "Incremental refresh bytes vs full pull",
