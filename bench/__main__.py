@@ -34,7 +34,11 @@ KIND = "crime_incident"  # the page the targets are about
 EXTRA_KINDS_UP_TO_ROWS = (
     1_000_000  # the use-of-force page (no cube: distinct incidents) is measured up to here
 )
-PAGE_WORDS = {"crime_incident": "crime page", "use_of_force": "use-of-force page"}
+PAGE_WORDS = {
+    "crime_incident": "crime page",
+    "use_of_force": "use-of-force page",
+    "complaint": "complaints page",
+}
 # Targets from the issues. Filter changes are judged by ratios measured in the same run: the machines
 # differ too much for absolute figures (they are reported, not judged).
 SPEEDUP = 15.0  # over the usual pandas + st.cache_data pattern
@@ -114,7 +118,7 @@ def _demo_generation() -> Figure:
 
 def _data(settings: Settings, rows: int, figures: list[Figure]) -> BenchData:
     print(f"bench: {rows_label(rows)} rows: generating or reusing snapshots ...", flush=True)
-    kinds = (KIND, "use_of_force") if rows <= EXTRA_KINDS_UP_TO_ROWS else (KIND,)
+    kinds = (KIND, "use_of_force", "complaint") if rows <= EXTRA_KINDS_UP_TO_ROWS else (KIND,)
     data = ensure_bench_data(settings.out, rows, settings.seed, kinds)
     note = "reused from an earlier run" if data.generate_s is None else "generated now"
     seconds = data.generate_s if data.generate_s is not None else 0.0

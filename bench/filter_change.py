@@ -28,6 +28,11 @@ from query.filters import AGE_BAND_LIMITS, UNIT_COLUMN
 from ui.settings import DISCLOSURE
 
 DATE_COLUMNS = ("occurred_date", "occurred_month")
+HALF_CATEGORIES = {
+    "crime_incident": ("violent", "drug", "public order"),
+    "use_of_force": ("Physical force", "Firearm"),
+    "complaint": ("Force", "Discourtesy"),
+}
 AGE_EDGES = [low for _, low, _ in AGE_BAND_LIMITS] + [AGE_BAND_LIMITS[-1][2] + 1]
 AGE_LABELS = [band for band, _, _ in AGE_BAND_LIMITS]
 
@@ -54,7 +59,7 @@ def filter_sets(city: CityData, kind: str) -> list[FilterSet]:
     """A handful of realistic selections over the generated years (2019-2025)."""
     ids = sorted(city.neighborhood_names)
     first, last = query.latest_months(city.coverage[kind][1])
-    half = ("violent", "drug", "public order") if kind == "crime_incident" else ("Physical force", "Firearm")
+    half = HALF_CATEGORIES[kind]
     return [
         FilterSet("whole city, all years"),
         FilterSet("whole city, latest 12 months (an open link)", first, last),
