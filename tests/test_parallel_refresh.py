@@ -25,3 +25,20 @@ def test_an_s3_store_is_refreshed_from_the_command_line(s3_store, tmp_path, monk
     assert obj.read_pointer(store, "demo_crime") is not None
     assert obj.read_text(store, "_cities", "index.json") == '["demo"]'
     assert '"status": "ok"' in obj.read_text(store, "demo_crime", "LAST_ATTEMPT.json")
+
+
+def test_a_refresh_while_another_holds_the_lease_fails_and_leaves_current(
+    s3_store, tmp_path, monkeypatch, capsys
+):
+    """A second refresh of a source (say, on another machine) is refused, says why, and CURRENT stays put."""
+    from store import objectstore as obj
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["--cache", s3_store, "refresh", "demo_crime"]) == 0
+    store = obj.ObjectStore.from_url(s3_store)
+    before = obj.read_pointer(store, "demo_crime")
+    with obj.lease(store, "demo_crime"):  # the first refresh, still running
+        assert main(["--cache", s3_store, "refresh", "demo_crime", "--full"]) == 1
+    assert "another refresh is running" in capsys.readouterr().out
+    assert obj.read_pointer(store, "demo_crime") == before
+    assert '"status": "failed"' in obj.read_text(store, "demo_crime", "LAST_ATTEMPT.json")
