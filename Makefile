@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint format refresh-demo bench bench-small clean
+.PHONY: run test lint format refresh-demo bench bench-small serve-replicas bench-replicas clean
 
 run: $(VENV)/.runtime
 	$(VENV)/bin/streamlit run dashboard.py
@@ -28,6 +28,14 @@ bench: $(VENV)/.dev
 
 bench-small: $(VENV)/.dev
 	$(PY) -m bench --rows 1000000 --skip-10m
+
+# N replicas behind nginx on one s3:// store (a moto S3 server on 127.0.0.1 unless DASHBOARD_CACHE names one)
+N ?= 2
+serve-replicas: $(VENV)/.dev
+	bash scripts/serve-replicas.sh $(N)
+
+bench-replicas: $(VENV)/.dev
+	$(PY) -m bench.replicas load --replicas 1 $(N) --publish
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -39,7 +39,9 @@ def _freeze_startup_objects() -> bool:
     return True
 
 
-_demo_ready(str(session.cache_root()))
+store_state = session.pin_snapshot_root()  # an s3:// store: this run reads one local copy
+if store_state is None:
+    _demo_ready(str(session.cache_root()))  # a folder store; a replica never builds data itself
 _freeze_startup_objects()
 
 PAGES = {
@@ -75,6 +77,7 @@ PAGES = {
 }
 
 page = st.navigation(PAGES)
+session.store_notice(store_state)
 cities = session.city_ids()  # read once per view: the city index is a file
 fallback = session.default_city(cities)
 city_id = st.query_params.get("city") or fallback

@@ -34,16 +34,28 @@ KIND = "crime_incident"  # the page the targets are about
 EXTRA_KINDS_UP_TO_ROWS = (
     1_000_000  # the use-of-force page (no cube: distinct incidents) is measured up to here
 )
-PAGE_WORDS = {"crime_incident": "crime page", "use_of_force": "use-of-force page"}
-# Targets from the issue, on a 2-core machine.
-FILTER_MEDIAN_MS = 50.0
-SPEEDUP = 10.0
-SPEEDUP_FROM_ROWS = 10_000_000  # below this the usual pattern is not slow enough for the ratio to mean much
-COLD_START_S = 3.0
-PEAK_MB = 700.0
-CPU_PER_VIEW_MS = 60.0
-CSV_ROWS_PER_S = 1_000_000
-JSON_ROWS_PER_S = 300_000
+PAGE_WORDS = {
+    "crime_incident": "crime page",
+    "use_of_force": "use-of-force page",
+    "complaint": "complaints page",
+}
+# Targets from the issues. Filter changes are judged by ratios measured in the same run: the machines
+# differ too much for absolute figures (they are reported, not judged).
+SPEEDUP = 15.0  # over the usual pandas + st.cache_data pattern
+PEER_SPEEDUP = 3.0  # over the best of a Polars lazy scan and plain DuckDB on the same Parquet
+JUDGED_AT_ROWS = {
+    "crime_incident": (1_000_000, 10_000_000),
+    "use_of_force": (1_000_000,),
+    "complaint": (1_000_000,),
+}
+# The app against a bare Streamlit page (bench/bare_page.py) started and viewed the same way, same run.
+COLD_VS_BARE = 3.0
+CPU_VS_BARE = 10.0
+PEAK_MB = 700.0  # memory does not scale with a machine's speed, so this one stays absolute
+# Ingest against pandas read_csv + to_parquet of the same file in the same run. The loaders do more
+# (HTTP, recodes, dates in the city's zone, neighborhoods, checks, sha256, publish), so parity is the bar.
+CSV_VS_PANDAS = 1.0
+JSON_VS_PANDAS = 0.3  # JSON is several times the bytes of CSV
 INCREMENTAL_SHARE_PCT = 5.0
 
 
@@ -70,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"bench: load average before the run {os.getloadavg()[0]:.2f} (figures are only fair on an idle machine)"
     )
-    figures: list[Figure] = []
+    figures: list[Figure] = [_demo_generation()]
     sections: list[str] = []
     for rows in settings.rows:
         data = _data(settings, rows, figures)
@@ -90,9 +102,23 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _demo_generation() -> Figure:
+    """Demo City's three feeds and reference files for a fresh seed (was a timed assertion in the tests)."""
+    from loaders import demo_city
+
+    started = time.perf_counter()
+    for kind in demo_city.KINDS:
+        demo_city.raw_feed(kind, 777)
+    demo_city.boundaries_geojson(777)
+    demo_city.population_csv(777)
+    return context(
+        "Demo City generation", "-", time.perf_counter() - started, "s", "3 feeds + reference, seed 777"
+    )
+
+
 def _data(settings: Settings, rows: int, figures: list[Figure]) -> BenchData:
     print(f"bench: {rows_label(rows)} rows: generating or reusing snapshots ...", flush=True)
-    kinds = (KIND, "use_of_force") if rows <= EXTRA_KINDS_UP_TO_ROWS else (KIND,)
+    kinds = (KIND, "use_of_force", "complaint") if rows <= EXTRA_KINDS_UP_TO_ROWS else (KIND,)
     data = ensure_bench_data(settings.out, rows, settings.seed, kinds)
     note = "reused from an earlier run" if data.generate_s is None else "generated now"
     seconds = data.generate_s if data.generate_s is not None else 0.0
@@ -114,32 +140,55 @@ def _filter_change(data: BenchData, settings: Settings, figures: list[Figure], s
         del city
         gc.collect()
     for result in results:
-        figures += _filter_figures(result, label, is_judged=result.kind == KIND)
+        figures += _filter_figures(result, label, is_judged=data.rows in JUDGED_AT_ROWS.get(result.kind, ()))
         title = PAGE_WORDS[result.kind]
         sections.append(f"### Filter change on the {title} at {label} rows\n\n{filter_set_table(result)}")
 
 
 def _filter_figures(result, label: str, is_judged: bool) -> list[Figure]:
-    """Median both ways and their ratio; only the crime page's figures are held to the targets."""
+    """Absolute medians for context; the ratios against the usual pattern and the best peer are judged."""
+    sets = result.sets
     mine, theirs = _median(result.all_query_ms), _median(result.all_baseline_ms)
-    slowest = max(s.query_median for s in result.sets)
-    lowest = min(s.ratio for s in result.sets)
+    lean = _median([b - u for s in sets for b, u in zip(s.baseline_ms, s.unpickle_ms, strict=True)])
+    polars = _median([ms for s in sets for ms in s.polars_ms])
+    duck = _median([ms for s in sets for ms in s.duckdb_ms])
     page = "" if result.kind == KIND else f", {PAGE_WORDS[result.kind]}"
     name = f"Filter change{page}, median"
-    speed = f"Filter change{page}, speed-up over usual pattern"
-    note = f"slowest filter set {slowest:.1f} ms"
-    out = [
-        at_most(f"{name} (query layer)", label, mine, "ms", FILTER_MEDIAN_MS, note)
-        if is_judged
-        else context(f"{name} (query layer)", label, mine, "ms", note + "; no target for this page"),
+    slowest = max(s.query_median for s in sets)
+    judged = "" if is_judged else "; judged for every kind page at 1M and the crime page at 10M"
+    low_usual = min(s.ratio for s in sets)
+    low_peer = min(s.best_peer_median / s.query_median for s in sets)
+    ratio = at_least if is_judged else (lambda n, r, v, u, _limit, note: context(n, r, v, u, note))
+    return [
+        context(f"{name} (query layer)", label, mine, "ms", f"slowest filter set {slowest:.1f} ms"),
         context(f"{name} (usual pandas pattern)", label, theirs, "ms", f"frame {result.frame_mb:.0f} MB"),
+        context(f"{name} (usual pattern without unpickle)", label, lean, "ms", "masks + groupby only"),
+        context(f"{name} (Polars lazy scan)", label, polars, "ms", "scan_parquet + collect_all"),
+        context(f"{name} (plain DuckDB)", label, duck, "ms", "read_parquet, one statement per number"),
+        ratio(
+            f"Filter change{page}, speed-up over usual pattern",
+            label,
+            theirs / mine,
+            "x",
+            SPEEDUP,
+            f"lowest filter set {low_usual:.1f}x{judged}",
+        ),
+        context(
+            f"Filter change{page}, speed-up over usual pattern without unpickle",
+            label,
+            lean / mine,
+            "x",
+            "the ratio without st.cache_data's copy",
+        ),
+        ratio(
+            f"Filter change{page}, speed-up over best peer",
+            label,
+            min(polars, duck) / mine,
+            "x",
+            PEER_SPEEDUP,
+            f"lowest filter set {low_peer:.2f}x{judged}",
+        ),
     ]
-    note = f"lowest filter set {lowest:.1f}x"
-    if is_judged and result.rows >= SPEEDUP_FROM_ROWS:
-        out.append(at_least(speed, label, theirs / mine, "x", SPEEDUP, note))
-    else:
-        out.append(context(speed, label, theirs / mine, "x", note + "; judged for the crime page at 10M"))
-    return out
 
 
 def _app(data: BenchData, settings: Settings, figures: list[Figure]) -> None:
@@ -158,18 +207,47 @@ def _app(data: BenchData, settings: Settings, figures: list[Figure]) -> None:
         cached = app.cpu_per_view(server, [first] * settings.cpu_views)
         print(f"bench: {label} rows: {settings.sessions} sessions changing filters at once ...", flush=True)
         load = app.concurrent_sessions(server, plans)
-    health = f"health ok after {started.healthy_s:.2f} s"
+    bare = _bare_page(settings, views[: settings.cpu_views], label)
+    health = f"health ok after {started.healthy_s:.2f} s; bare page {bare[0].first_page_s:.2f} s"
     busy = f"{load.views} filter changes in {load.seconds:.1f} s, median {load.median_latency_ms:.0f} ms"
-    fresh = f"{cpu.views} views, each with new filters; median latency {cpu.wall_ms:.0f} ms"
+    fresh = (
+        f"{cpu.views} views, each with new filters; median latency {cpu.wall_ms:.0f} ms; "
+        f"bare page {bare[1].cpu_ms:.1f} ms, {cpu.cpu_ms / bare[1].cpu_ms:.1f}x"
+    )
     again = f"{cached.views} views of one cached link; median latency {cached.wall_ms:.0f} ms"
     figures += [
-        at_most("Cold start to first page", label, started.first_page_s, "s", COLD_START_S, health),
+        at_most(
+            "Cold start to first page",
+            label,
+            started.first_page_s,
+            "s",
+            COLD_VS_BARE * bare[0].first_page_s,
+            health,
+            target_text=f"≤ {COLD_VS_BARE:g}x a bare page",
+        ),
         at_most(
             f"Peak server memory, {load.sessions} sessions", label, load.peak_rss_mb, "MB", PEAK_MB, busy
         ),
-        at_most("Server CPU per page view", label, cpu.cpu_ms, "ms", CPU_PER_VIEW_MS, fresh),
+        at_most(
+            "Server CPU per page view",
+            label,
+            cpu.cpu_ms,
+            "ms",
+            CPU_VS_BARE * bare[1].cpu_ms,
+            fresh,
+            target_text=f"≤ {CPU_VS_BARE:g}x a bare page",
+        ),
         context("Server CPU per page view, repeated link", label, cached.cpu_ms, "ms", again),
     ]
+
+
+def _bare_page(settings: Settings, views: list[app.View], label: str) -> tuple[app.ColdStart, app.CpuPerView]:
+    """The same start and the same links on a bare Streamlit page: what Streamlit itself costs here."""
+    log = settings.out / f"app-bare-{label}.log"
+    bare = [app.View(v.query_string, "Bare page") for v in views]
+    with app.running_server(settings.out, log, settings.app_options, script="bench/bare_page.py") as server:
+        started = app.cold_start(server, bare[0], page="")
+        return started, app.cpu_per_view(server, bare, page="")
 
 
 def _ingest(settings: Settings, figures: list[Figure]) -> None:
@@ -182,16 +260,27 @@ def _ingest(settings: Settings, figures: list[Figure]) -> None:
         f"vs {full.outcome.bytes_received / 1e6:.1f} MB"
     )
     json_note = f"Socrata JSON, {json_pages.outcome.pages} pages, {json_pages.seconds:.2f} s"
+    pandas = result.pandas_rows_per_s
     figures += [
+        context("Ingest, pandas read_csv + to_parquet", label, pandas, "rows/s", "the same CSV file, local"),
         at_least(
             "Ingest, CSV file",
             label,
             csv_file.rows_per_s,
             "rows/s",
-            CSV_ROWS_PER_S,
-            f"{csv_file.seconds:.2f} s",
+            CSV_VS_PANDAS * pandas,
+            f"{csv_file.seconds:.2f} s; {csv_file.rows_per_s / pandas:.2f}x pandas",
+            target_text=f"≥ {CSV_VS_PANDAS:g}x pandas",
         ),
-        at_least("Ingest, JSON pages", label, json_pages.rows_per_s, "rows/s", JSON_ROWS_PER_S, json_note),
+        at_least(
+            "Ingest, JSON pages",
+            label,
+            json_pages.rows_per_s,
+            "rows/s",
+            JSON_VS_PANDAS * pandas,
+            f"{json_note}; {json_pages.rows_per_s / pandas:.2f}x pandas CSV",
+            target_text=f"≥ {JSON_VS_PANDAS:g}x pandas CSV",
+        ),
         context("Ingest, Socrata CSV pages", label, full.rows_per_s, "rows/s", f"{full.seconds:.2f} s"),
         at_most(
             "Incremental refresh bytes vs full pull",

@@ -107,15 +107,19 @@ class Server:
 
 @contextmanager
 def running_server(
-    cache_root: Path, log_path: Path, options: Mapping[str, str] | None = None
+    cache_root: Path | str,
+    log_path: Path,
+    options: Mapping[str, str] | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    script: str = "dashboard.py",
 ) -> Iterator[Server]:
     """`streamlit run dashboard.py` on a free port with the repository's .streamlit/config.toml.
 
     `options` are extra Streamlit config options (name -> value), to try a setting before adopting it.
     """
     port = _free_port()
-    env = {**os.environ, "DASHBOARD_CACHE": str(cache_root), "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port)]
+    env = {**os.environ, "DASHBOARD_CACHE": str(cache_root), "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
     cmd += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     for name, value in (options or {}).items():
         cmd += [f"--{name}", value]
@@ -165,9 +169,9 @@ class ColdStart:
     first_page_s: float  # spawn to the first page's script_finished
 
 
-def cold_start(server: Server, view: View) -> ColdStart:
+def cold_start(server: Server, view: View, page: str = PAGE) -> ColdStart:
     healthy = wait_healthy(server)
-    result = asyncio.run(wsclient.one_view(server.port, PAGE, view.query_string))
+    result = asyncio.run(wsclient.one_view(server.port, page, view.query_string))
     check(result, view)
     return ColdStart(healthy, time.perf_counter() - server.spawned_at)
 
@@ -179,13 +183,13 @@ class CpuPerView:
     wall_ms: float  # median latency of a view
 
 
-def cpu_per_view(server: Server, views: list[View]) -> CpuPerView:
+def cpu_per_view(server: Server, views: list[View], page: str = PAGE) -> CpuPerView:
     """Server CPU time over a sequential batch of views, one visitor after another, divided by views."""
     latencies: list[float] = []
 
     async def batch() -> None:
         for view in views:
-            result = await wsclient.one_view(server.port, PAGE, view.query_string)
+            result = await wsclient.one_view(server.port, page, view.query_string)
             check(result, view)
             latencies.append(result.seconds)
 

@@ -1,7 +1,7 @@
 """Seeded synthetic snapshots of N rows, published the way the loaders publish them (synthetic, CC0).
 
 The bench city borrows Demo City's geography (30 neighborhoods, their boundaries and population) and
-fills it with N generated crime incidents (and, optionally, use-of-force subjects) in the canonical
+fills it with N generated crime incidents (and, optionally, use-of-force subjects and complaint allegations) in the canonical
 schema, zstd, row groups of 122,880 rows, grouped by neighborhood (the loaders publish in the order
 the feed sends; the crime page reads the counts DuckDB builds at open, so order does not move these
 figures), published with

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import requests
 
 from bench.feeds import FeedProcess, csv_bytes, raw_feed, touch_rows
@@ -68,6 +69,7 @@ class IngestResult:
     csv_pages_full: IngestRun
     incremental: IngestRun
     changed_rows: int
+    pandas_rows_per_s: float  # pd.read_csv + DataFrame.to_parquet of the same CSV file, in this run
 
     @property
     def incremental_share(self) -> float:
@@ -79,6 +81,7 @@ def measure(work: Path, rows: int, seed: int) -> IngestResult:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     table = raw_feed(rows, seed)
+    pandas_rate = _pandas_csv_to_parquet(work, csv_bytes(table), rows)
     with FeedProcess(work / "served") as server:
         server.add_file("boundaries.geojson", json.dumps(BOUNDARIES).encode(), "application/geo+json")
         server.add_file("population.csv", POPULATION)
@@ -102,7 +105,16 @@ def measure(work: Path, rows: int, seed: int) -> IngestResult:
         server.add_dataset("feed", edited)
         incremental = _run(catalog, options, "csv_pages")
     _check_incremental(incremental, changed, rows)
-    return IngestResult(csv_file, json_pages, full, incremental, changed)
+    return IngestResult(csv_file, json_pages, full, incremental, changed, pandas_rate)
+
+
+def _pandas_csv_to_parquet(work: Path, body: bytes, rows: int) -> float:
+    """The peer for ingest: what a user would write by hand (no recodes, no neighborhoods, no checks)."""
+    source = work / "pandas-feed.csv"
+    source.write_bytes(body)
+    started = time.perf_counter()
+    pd.read_csv(source).to_parquet(work / "pandas-feed.parquet")
+    return rows / (time.perf_counter() - started)
 
 
 def _run(catalog: Catalog, options: RefreshOptions, source_id: str) -> IngestRun:

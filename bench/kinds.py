@@ -12,8 +12,15 @@ import pyarrow.compute as pc
 from loaders import demo_tables as t
 from loaders.normalize import NULL_MEANS_UNKNOWN, recode, shared_recodes
 
-ID_PREFIX = {"crime_incident": "BC", "use_of_force": "BF"}
+ID_PREFIX = {"crime_incident": "BC", "use_of_force": "BF", "complaint": "BK"}
 SUBJECT_SHARES_SAME_INCIDENT = 0.16  # chance a subject belongs to the incident of the row before
+ALLEGATION_SHARES_SAME_COMPLAINT = 0.45  # about 1.8 allegations per complaint
+# Dispositions: a quarter substantiated, a tenth still pending (Demo City's proportions, roughly).
+FINDINGS = {
+    **{k: 0.25 * v for k, v in t.SUBSTANTIATED_DISPOSITIONS.items()},
+    **{k: 0.65 * v for k, v in t.OTHER_DISPOSITIONS.items()},
+    t.PENDING_DISPOSITION: 0.10,
+}
 
 
 def dataset_id(kind: str) -> str:
@@ -40,6 +47,8 @@ def kind_columns(kind: str, n: int, first: int, rng: np.random.Generator) -> dic
         return {"offense_raw": raw, "offense_category": category}
     if kind == "use_of_force":
         return _use_of_force(n, first, rng)
+    if kind == "complaint":
+        return _complaints(n, first, rng)
     raise ValueError(f"the benchmark does not generate {kind!r}")
 
 
@@ -67,6 +76,47 @@ def _use_of_force(n: int, first: int, rng: np.random.Generator) -> dict[str, pa.
     }
 
 
+def _complaints(n: int, first: int, rng: np.random.Generator) -> dict[str, pa.Array]:
+    """Allegations, several per complaint (consecutive rows), with complainant and officer columns."""
+    new_complaint = rng.random(n) >= ALLEGATION_SHARES_SAME_COMPLAINT
+    if n:
+        new_complaint[0] = True
+    complaint = np.cumsum(new_complaint) - 1
+    number = pc.utf8_lpad(pa.array(first + complaint).cast(pa.string()), width=9, padding="0")
+    category_raw, category = _drawn(
+        "allegation_category", {k.upper(): v for k, v in t.FADO_TYPES.items()}, n, rng
+    )
+    allegations = {a: c for by_type in t.ALLEGATIONS.values() for a, c in by_type.items()}
+    allegation, _ = _drawn("allegation", allegations, n, rng)
+    finding_raw, finding = _drawn("finding", FINDINGS, n, rng)
+    race_raw, race = _drawn("race", t.COMPLAINANT_ETHNICITIES, n, rng)
+    sex_raw, sex = _drawn("sex", t.COMPLAINANT_GENDERS, n, rng)
+    officer_race_raw, officer_race = _drawn("race", t.MOS_ETHNICITIES, n, rng)
+    officer_sex_raw, officer_sex = _drawn("sex", t.MOS_GENDERS, n, rng)
+    never = pa.nulls(n, pa.timestamp("us", tz="UTC"))
+    return {
+        "complaint_id": pc.binary_join_element_wise("BKC", number, ""),
+        "allegation_id": numbered("BKA", first, n),
+        "allegation": allegation,
+        "allegation_category": category,
+        "allegation_category_raw": category_raw,
+        "finding": finding,
+        "finding_raw": finding_raw,
+        "received_at": never,
+        "closed_at": never,
+        "complainant_race": race,
+        "complainant_race_raw": race_raw,
+        "complainant_sex": sex,
+        "complainant_sex_raw": sex_raw,
+        "complainant_age": _ages(n, rng, t.COMPLAINANT_AGES, t.COMPLAINANT_AGE_BLANK_SHARE),
+        "officer_race": officer_race,
+        "officer_race_raw": officer_race_raw,
+        "officer_sex": officer_sex,
+        "officer_sex_raw": officer_sex_raw,
+        "officer_age": _ages(n, rng, t.MOS_AGES, 0.0),
+    }
+
+
 def _drawn(vocabulary: str, weights: dict, n: int, rng: np.random.Generator) -> tuple[pa.Array, pa.Array]:
     """(raw, recoded) values drawn with the table's weights."""
     raw_values, recoded_values = _recoded(vocabulary, tuple(weights))
@@ -84,8 +134,10 @@ def _recoded(vocabulary: str, raw: tuple[str, ...]) -> tuple[pa.Array, pa.Array]
     return values, recoded
 
 
-def _ages(n: int, rng: np.random.Generator) -> pa.Array:
-    buckets = np.array(t.SUBJECT_AGES)
+def _ages(
+    n: int, rng: np.random.Generator, table=t.SUBJECT_AGES, blank_share: float = t.SUBJECT_AGE_BLANK_SHARE
+) -> pa.Array:
+    buckets = np.array(table)
     pick = rng.choice(len(buckets), n, p=buckets[:, 2] / buckets[:, 2].sum())
     ages = rng.integers(buckets[pick, 0], buckets[pick, 1])
-    return pa.array(ages, pa.int16(), mask=rng.random(n) < t.SUBJECT_AGE_BLANK_SHARE)
+    return pa.array(ages, pa.int16(), mask=rng.random(n) < blank_share)

@@ -28,9 +28,10 @@ class ViewResult:
 class Session:
     """One open browser tab on the app (one Streamlit session)."""
 
-    def __init__(self, port: int, timeout_s: float = 120.0):
+    def __init__(self, port: int, timeout_s: float = 120.0, cookie: str | None = None):
         self.url = f"ws://127.0.0.1:{port}{STREAM_PATH}"
         self.timeout_s = timeout_s
+        self.cookie = cookie  # a proxy's sticky-session cookie, as a browser would send it
         self.ws = None
         self.views = 0
         self.page_hashes: dict[str, str] = {}
@@ -38,9 +39,18 @@ class Session:
 
     async def __aenter__(self) -> Session:
         self.ws = await websockets.connect(
-            self.url, subprotocols=["streamlit"], max_size=None, open_timeout=self.timeout_s
+            self.url,
+            subprotocols=["streamlit"],
+            max_size=None,
+            open_timeout=self.timeout_s,
+            additional_headers={"Cookie": self.cookie} if self.cookie else None,
         )
         return self
+
+    @property
+    def upstream(self) -> str:
+        """The replica a proxy says it chose (its X-Upstream response header), if it says."""
+        return self.ws.response.headers.get("X-Upstream", "")
 
     async def __aexit__(self, *exc) -> None:
         await self.ws.close()

@@ -6,13 +6,14 @@ import argparse
 import logging
 import sys
 import time
-from pathlib import Path
 
 from loaders.catalog import DEFAULT_CATALOG, CatalogError, load_catalog
 from loaders.errors import FeedError
+from loaders.parallel import local_root, refresh_all
 from loaders.probe import probe
-from loaders.refresh import RefreshOptions, SourceOutcome, refresh
+from loaders.refresh import RefreshOptions, SourceOutcome
 from store import DEFAULT_CACHE_ROOT
+from store.objectstore import is_object_store
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,13 +30,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.catalog}: {len(catalog.sources)} sources in {len(catalog.cities)} cities, no problems")
         return _probe(catalog, args.probe) if args.probe else 0
     options = RefreshOptions(
-        cache_root=Path(args.cache),
+        cache_root=local_root(args.cache),
         is_full=args.full,
         page_size=args.page_size,
         is_drop_allowed=args.allow_drop,
     )
     try:
-        outcomes = refresh(catalog, options, args.sources, args.city, _ProgressLine())
+        store_url = args.cache if is_object_store(args.cache) else None
+        outcomes = refresh_all(
+            catalog, options, args.sources, args.city, _ProgressLine(), jobs=args.jobs, store_url=store_url
+        )
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2
@@ -48,7 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--catalog", default=str(DEFAULT_CATALOG), help="catalogue file (default: %(default)s)"
     )
-    parser.add_argument("--cache", default=DEFAULT_CACHE_ROOT, help="snapshot folder (default: %(default)s)")
+    parser.add_argument(
+        "--cache",
+        default=DEFAULT_CACHE_ROOT,
+        help="snapshot folder or s3://bucket/prefix (default: %(default)s)",
+    )
     parser.add_argument(
         "--debug", action="store_true", help="log details, with tracebacks of unexpected errors"
     )
@@ -63,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--full", action="store_true", help="full pull and reconciliation (sees deletions)")
     run.add_argument("--page-size", type=int, default=None, help="override the catalogue's page size")
     run.add_argument("--allow-drop", action="store_true", help="publish even if the row count fell sharply")
+    run.add_argument("--jobs", type=int, default=1, help="sources refreshed at once, one process each")
     return parser
 
 

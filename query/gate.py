@@ -35,6 +35,8 @@ from query.quality import SourceQuality, unit_plural
 from query.quality import source_quality as _source_quality
 from query.source_check import SourceCheck, snapshot_query, source_checks
 from store.cityindex import list_city_ids
+from store.objectstore import is_object_store
+from store.replica import Replica, ReplicaState
 from store.schema import SCHEMAS, schema_for
 
 __all__ = [
@@ -54,6 +56,8 @@ __all__ = [
     "PublishedPage",
     "PublishedTable",
     "RecordsView",
+    "Replica",
+    "ReplicaState",
     "SitePolicy",
     "SourceCheck",
     "SourceProvenance",
@@ -68,6 +72,7 @@ __all__ = [
     "dictionary_table",
     "filter_options",
     "freshness",
+    "is_object_store",
     "latest_months",
     "list_city_ids",
     "map_table",

@@ -22,3 +22,22 @@ def demo_cache(tmp_path_factory):
     outcomes = ensure_demo(root)
     assert all(o.status == "ok" for o in outcomes), [o.message for o in outcomes]
     return root
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """moto's standalone S3 server on a free port of 127.0.0.1, for the whole test session."""
+    from tests.s3server import MotoServer
+
+    with MotoServer() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_store(moto_server, monkeypatch, request):
+    """An empty bucket of its own on the moto server, and the AWS variables pointing at it."""
+    for key, value in moto_server.environment().items():
+        monkeypatch.setenv(key, value)
+    bucket = "t-" + request.node.name.replace("_", "-").lower()[:50].strip("-")
+    moto_server.create_bucket(bucket)
+    return f"s3://{bucket}/snapshots"

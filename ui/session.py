@@ -7,20 +7,34 @@ connection is closed. Only small results are cached, never a whole dataset.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import streamlit as st
 
 from query import gate
-from query.gate import CityData, current_snapshot_key, list_city_ids, open_city
+from query.gate import (
+    CityData,
+    Replica,
+    ReplicaState,
+    current_snapshot_key,
+    is_object_store,
+    list_city_ids,
+    open_city,
+)
 from ui import settings
 
 PIN_PATTERN = re.compile(r"\d{8}(T\d{2,18}Z?)?")
 REPO_CACHE = Path(__file__).resolve().parents[1] / "data" / "cache"
+REPO_REPLICA = Path(__file__).resolve().parents[1] / "data" / "replica"
 DEFAULT_CITY = "demo"
+_PINNED = "_snapshot_root"  # session-state key: the local copy this run reads
+log = logging.getLogger(__name__)
 
 
 def _close(city: CityData | None) -> None:
@@ -43,9 +57,61 @@ def _open(root: str, city_id: str, snapshot_key: str) -> CityData | None:
     return replace(city, snapshot_key=snapshot_key) if city is not None else None
 
 
+def _configured() -> str:
+    return os.environ.get("DASHBOARD_CACHE") or str(REPO_CACHE)
+
+
 def cache_root() -> Path:
-    """Where the snapshots are: DASHBOARD_CACHE, else data/cache in the repository."""
-    return Path(os.environ.get("DASHBOARD_CACHE") or REPO_CACHE)
+    """Where the snapshots are: DASHBOARD_CACHE, else data/cache; for s3:// the local copy this run pinned."""
+    configured = _configured()
+    if not is_object_store(configured):
+        return Path(configured)
+    pinned_root = st.session_state.get(_PINNED)
+    return Path(pinned_root) if pinned_root else _local_root(replica(configured).state())
+
+
+@st.cache_resource(show_spinner=False)
+def replica(url: str) -> Replica:
+    """One poller per process: checks CURRENT every DASHBOARD_POLL_SECONDS and keeps a local copy."""
+    local = (
+        os.environ.get("DASHBOARD_LOCAL_COPY") or REPO_REPLICA / hashlib.sha256(url.encode()).hexdigest()[:12]
+    )
+    return Replica(url, Path(local), float(os.environ.get("DASHBOARD_POLL_SECONDS") or 30)).start()
+
+
+def pin_snapshot_root() -> ReplicaState | None:
+    """Fix the local copy for this whole run, so no page mixes two snapshots; None for a folder store."""
+    configured = _configured()
+    if not is_object_store(configured):
+        return None
+    state = replica(configured).state()
+    st.session_state[_PINNED] = str(_local_root(state))
+    if state.error:
+        log.warning("snapshot store: %s", state.error)  # details for operators, not visitors
+    return state
+
+
+def _local_root(state: ReplicaState) -> Path:
+    return state.root or REPO_REPLICA / "none"  # a folder that does not exist lists no cities
+
+
+def store_notice(state: ReplicaState | None) -> None:
+    """Say plainly when this server cannot get new data, and stop when it has none at all."""
+    if state is None or not state.error:
+        return
+    if state.root is None:
+        st.error(
+            "The data store cannot be reached and this server has no copy of the data yet. "
+            "Please try again in a few minutes.",
+            icon=":material/cloud_off:",
+        )
+        st.stop()
+    since = datetime.fromtimestamp(state.switched_at or 0, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    st.warning(
+        f"New data could not be fetched at the last check; this page shows the copy this server "
+        f"received at {since}.",
+        icon=":material/cloud_off:",
+    )
 
 
 def city_ids() -> list[str]:
