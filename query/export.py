@@ -17,6 +17,7 @@ CSV choices, for the notes and for anyone reading this code:
 from __future__ import annotations
 
 import io
+import json
 import math
 import re
 import unicodedata
@@ -34,6 +35,7 @@ import pyarrow as pa
 from query.db import CityData
 from query.disclosure import DEFAULT_POLICY, DisclosurePolicy
 from query.filters import Filters
+from query.package import data_package
 from query.provenance import parse_time, source_provenance
 from query.quality import source_quality
 from query.records import count_records, public_columns, read_records
@@ -41,6 +43,7 @@ from store.schema import schema_for
 
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\0")
 UTF8_BOM = b"\xef\xbb\xbf"
+PACKAGE_NAME = "datapackage.json"
 NOTES_NAME = "README.txt"
 _NEEDS_QUOTES = re.compile(r'[",\r\n]')
 
@@ -248,16 +251,27 @@ def _stamp(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "unknown"
 
 
-def zip_bundle(csv_name: str, csv_bytes: bytes, notes: str, *, made_at: datetime | None = None) -> bytes:
-    """A ZIP with the CSV and README.txt (CRLF line ends, so every text editor shows it right)."""
+def zip_bundle(
+    csv_name: str,
+    csv_bytes: bytes,
+    notes: str,
+    *,
+    made_at: datetime | None = None,
+    package: dict | None = None,
+) -> bytes:
+    """A ZIP with the CSV, README.txt (CRLF line ends, so every text editor shows it right) and,
+    when given, a Frictionless `datapackage.json` describing the CSV."""
     moment = (made_at or datetime.now(UTC)).astimezone(UTC)
     stamp = (max(moment.year, 1980), moment.month, moment.day, moment.hour, moment.minute, moment.second)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in (
+        files = [
             (csv_name, csv_bytes),
             (NOTES_NAME, notes.replace("\r\n", "\n").replace("\n", "\r\n").encode()),
-        ):
+        ]
+        if package is not None:
+            files.append((PACKAGE_NAME, json.dumps(package, indent=2, ensure_ascii=False).encode()))
+        for name, data in files:
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data)
@@ -354,4 +368,5 @@ def _bundle(
     zip_name = bundle_name(city, filters, what)
     notes = notes_text(city, filters, what=what, disclosure=disclosure, generated_at=made_at, rules=rules)
     csv_name = zip_name.removesuffix(".zip") + ".csv"
-    return ExportFile(zip_name, zip_bundle(csv_name, csv_bytes, notes, made_at=made_at))
+    package = data_package(city, filters, csv_name, csv_bytes, what)
+    return ExportFile(zip_name, zip_bundle(csv_name, csv_bytes, notes, made_at=made_at, package=package))

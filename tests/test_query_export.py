@@ -1,6 +1,7 @@
 """Downloads: exact CSV bytes for hostile cells, file names, notes, ZIP bundles and the row-level policy."""
 
 import io
+import json
 import zipfile
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -206,7 +207,7 @@ def test_exported_records_carry_public_columns_only(city):
 
 
 def test_bundles_are_named_and_noted(city):
-    """records_bundle and table_bundle give a ZIP named after the selection, with notes inside."""
+    """records_bundle and table_bundle give a ZIP named after the selection, with notes and a datapackage.json inside."""
     f = Filters.make("complaint", date(2021, 1, 1), date(2021, 6, 30), neighborhood_ids=["birch"])
     bundle = records_bundle(city, f, ExportPolicy({"complaint": True}), made_at=MADE_AT)
     assert bundle.file_name == "complaint_birch-hill_2021-01-01_2021-06-30_snapshot-2026-01-01_records.zip"
@@ -215,8 +216,13 @@ def test_bundles_are_named_and_noted(city):
     table = table_bundle(city, f, page.by_race, "by race", disclosure=DisclosurePolicy(), made_at=MADE_AT)
     with zipfile.ZipFile(io.BytesIO(table.data)) as archive:
         csv_name = table.file_name.removesuffix(".zip") + ".csv"
-        assert archive.namelist() == [csv_name, "README.txt"]
+        assert archive.namelist() == [csv_name, "README.txt", "datapackage.json"]
         assert b"counts from 1 to 4" in archive.read("README.txt")
+        package = json.loads(archive.read("datapackage.json"))
+        [resource] = package["resources"]
+        header = archive.read(csv_name).removeprefix(BOM).split(b"\r\n", 1)[0].decode().split(",")
+        assert resource["path"] == csv_name and [f["name"] for f in resource["schema"]["fields"]] == header
+        assert package["licenses"] and package["sources"][0]["title"]
         assert archive.read(csv_name).startswith(
             BOM + b"group,count,share,population_share,is_suppressed,reason,label\r\n"
         )
