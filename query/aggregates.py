@@ -176,7 +176,13 @@ def _trend(city: CityData, filters: Filters, found: pd.DataFrame | None) -> pd.D
     """Count per month over the window, trimmed to the months the data covers, zeros filled."""
     span = _covered_span(city, filters)
     if span is None:
-        return pd.DataFrame({"month": pd.Series(dtype="object"), "count": pd.Series(dtype="int64")})
+        return pd.DataFrame(
+            {
+                "month": pd.Series(dtype="object"),
+                "count": pd.Series(dtype="int64"),
+                "is_partial_month": pd.Series(dtype="bool"),
+            }
+        )
     months = pd.period_range(span[0], span[1], freq="M")
     counts = dict.fromkeys((p.start_time.date() for p in months), 0)
     if found is not None:
@@ -185,7 +191,13 @@ def _trend(city: CityData, filters: Filters, found: pd.DataFrame | None) -> pd.D
                 month = pd.Timestamp(value).date()
                 if month in counts:
                     counts[month] += int(n)
-    return pd.DataFrame({"month": list(counts), "count": list(counts.values())})
+    # A month the window or the data only partly covers is marked, so a short last bar is read as such.
+    partial = [m < span[0] or _month_end(m) > span[1] for m in counts]
+    return pd.DataFrame({"month": list(counts), "count": list(counts.values()), "is_partial_month": partial})
+
+
+def _month_end(first: date) -> date:
+    return (pd.Timestamp(first) + pd.offsets.MonthEnd(0)).date()
 
 
 def _covered_span(city: CityData, filters: Filters) -> tuple[date, date] | None:

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from loaders.refresh import RefreshOptions, refresh
-from query import Filters, key_figures, open_city
+from query import Filters, key_figures, open_city, page_aggregates
 from query.aggregates import city_overview
 from query.filters import latest_months
 from tests.feedserver import make_table
@@ -46,3 +46,15 @@ def test_a_window_past_the_data_shows_no_change(tmp_path, feed_server):
     assert figures.is_partial
     assert figures.change_vs_year_before_pct is None and figures.change_vs_previous_pct is None
     assert figures.count is not None and end > date(2023, 1, 1)
+
+
+def test_a_partial_month_is_marked_in_the_trend(tmp_path, feed_server):
+    """A window from mid-March marks March partial; the whole months after it are not."""
+    city = _lagging_city(tmp_path, feed_server)
+    trend = page_aggregates(city, Filters.make("crime_incident", date(2021, 3, 15), date(2021, 6, 30))).trend
+    assert dict(zip(trend["month"], trend["is_partial_month"], strict=True)) == {
+        date(2021, 3, 1): True,
+        date(2021, 4, 1): False,
+        date(2021, 5, 1): False,
+        date(2021, 6, 1): False,
+    }

@@ -92,7 +92,7 @@ def _trend_and_categories(city: CityData, published: gate.PublishedPage, descrip
         widgets.chart_with_table(
             charts.trend(published.trend, unit),
             published.trend,
-            f"{description}: {unit} per month, by the month the event happened.",
+            f"{description}: {unit} per month, by the month the event happened.{_partial_note(published.trend)}",
             key="trend",
             download_file=_table_download(city, filters, published.trend),
         )
@@ -115,6 +115,14 @@ def _trend_and_categories(city: CityData, published: gate.PublishedPage, descrip
             key="findings",
             download_file=_table_download(city, filters, published.by_finding),
         )
+
+
+def _partial_note(trend: gate.PublishedTable) -> str:
+    frame = trend.frame
+    if "is_partial_month" not in frame or not frame["is_partial_month"].any():
+        return ""
+    months = ", ".join(f"{m:%b %Y}" for m in frame.loc[frame["is_partial_month"].astype(bool), "month"])
+    return f" Partial month (only part of it is in the dates chosen or in the data): {months}."
 
 
 def _map_and_ranking(city: CityData, filters: gate.Filters, is_rate: bool) -> None:
