@@ -205,21 +205,25 @@ def page(city: CityData, filters: Filters, site: SitePolicy) -> PublishedPage:
         figures=figures,
         demographic_scope=people.scope,
         is_narrowed_by_person=narrowed,
-        notes=(*aggs.notes, *counting_rules(filters.kind)) if filters.has_person_columns else aggs.notes,
+        notes=(*aggs.notes, *counting_rules(filters.kind, city))
+        if filters.has_person_columns
+        else aggs.notes,
         matching_records=None if narrowed else totals.records,
     )
 
 
-def counting_rules(kind: str) -> tuple[str, ...]:
-    """What the threshold counts, said plainly in every note: records, since no source identifies people.
-
-    store/schema.py has no complainant or subject id for any kind. If one is added, count distinct
-    ids in query/snap.py's fixed tables and say so here; until then one person with several
-    allegations counts several times, which the notes state.
-    """
+def counting_rules(kind: str, city: CityData | None = None) -> tuple[str, ...]:
+    """What the threshold counts, said plainly in every note: people where the source identifies
+    them (a complainant or subject id), else records, since one person can be several records."""
     if kind not in PERSON_PREFIX:
         return ()
     schema, who = schema_for(kind), PERSON_PREFIX[kind]
+    if city is not None and snap.identifies_people(city, kind):
+        return (
+            f"Breakdowns by who count people, not {schema.unit_plural}: the source publishes a {who} id, "
+            f"so one {who} with several {schema.unit_plural} is one person (records without an id count "
+            "once each), and the threshold applies to people.",
+        )
     return (
         f"The threshold counts {schema.unit_plural}, not people: the source publishes no {who} id, so one "
         f"{who} with several {schema.unit_plural} counts several times.",
@@ -324,7 +328,7 @@ def records_file(
         site.disclosure,
         site.exports,
         site.is_demographic_rows_enabled,
-        rules=counting_rules(filters.kind),
+        rules=counting_rules(filters.kind, city),
         made_at=made_at,
     )
 
@@ -344,7 +348,7 @@ def table_file(
     """A published table as a ZIP (CSV + notes stating this deployment's policy and counting rule)."""
     if not isinstance(table, PublishedTable):
         raise TypeError("only a PublishedTable can be downloaded")
-    rules = (*counting_rules(filters.kind), "Columns withheld: none (a summary table; no records).")
+    rules = (*counting_rules(filters.kind, city), "Columns withheld: none (a summary table; no records).")
     return _bundle(
         city, filters, to_csv_bytes(table.frame), table.what, site.disclosure, made_at, rules=rules
     )

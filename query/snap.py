@@ -40,8 +40,8 @@ from query.disclosure import (
     DisclosurePolicy,
     suppress,
 )
-from query.filters import AGE_BANDS, UNKNOWN, Filters
-from store.schema import VOCABULARIES
+from query.filters import AGE_BANDS, UNKNOWN, Filters, age_band_sql, person_columns
+from store.schema import VOCABULARIES, schema_for
 
 DIMENSIONS = {"race": "races", "sex": "sexes", "age": "age_bands"}
 
@@ -157,13 +157,46 @@ def replace_hood(filters: Filters, hood: str) -> Filters:
 
 
 def _raw_tables(city: CityData, filters: Filters) -> list[pd.DataFrame]:
-    raw = plan.grouped_counts(city, filters)
+    if identifies_people(city, filters.kind):
+        raw = _people_counts(city, filters)
+        ages = raw.get("age")
+    else:
+        raw = plan.grouped_counts(city, filters)
+        ages = _age_bands(raw.get("age"))
     total = int(raw["()"]["n"].sum())
     race = _labelled("group", raw.get("race"), list(VOCABULARIES["race"]), UNKNOWN, total, NO_SUPPRESSION)
     race.insert(3, "population_share", _population_shares(city, filters, race["group"]))
     sex = _labelled("group", raw.get("sex"), list(VOCABULARIES["sex"]), UNKNOWN, total, NO_SUPPRESSION)
-    age = _labelled("group", _age_bands(raw.get("age")), list(AGE_BANDS), UNKNOWN, total, NO_SUPPRESSION)
+    age = _labelled("group", ages, list(AGE_BANDS), UNKNOWN, total, NO_SUPPRESSION)
     return [t.drop(columns=["is_suppressed", "reason", "label"]) for t in (race, sex, age)]
+
+
+@lru_cache(maxsize=16)
+def identifies_people(city: CityData, kind: str) -> bool:
+    """Whether any record of this kind names the person it is about (a complainant or subject id)."""
+    column = schema_for(kind).person_id_column
+    if not column or not city.has_data(kind):
+        return False
+    return int(city.query(f"SELECT count({column}) AS n FROM {kind}").iloc[0, 0]) > 0
+
+
+def _people_counts(city: CityData, filters: Filters) -> dict[str, pd.DataFrame]:
+    """Distinct people per race, sex and age band (a record with no id is a person of its own), so
+    the threshold counts people: one complainant with five allegations is one, not five."""
+    kind, person = filters.kind, person_columns(filters.kind)
+    who = f"coalesce({schema_for(kind).person_id_column}, 'record:' || record_id)"
+    where, params = filters.to_sql()
+    rows = city.query(
+        "SELECT grouping_id(race, sex, age) AS set_id, race, sex, age, count(DISTINCT who) AS n FROM ("
+        f"SELECT {person['race']} AS race, {person['sex']} AS sex, {age_band_sql(person['age'])} AS age, "
+        f"{who} AS who FROM {kind} WHERE {where}) GROUP BY GROUPING SETS ((race), (sex), (age), ())",
+        params,
+    )
+    out = {"()": pd.DataFrame({"n": rows.loc[rows["set_id"] == 7, "n"].to_numpy()})}
+    for name, set_id in (("race", 3), ("sex", 5), ("age", 6)):
+        part = rows[rows["set_id"] == set_id]
+        out[name] = pd.DataFrame({"value": part[name].to_numpy(), "n": part["n"].to_numpy()})
+    return out
 
 
 def _city_tables(city: CityData, filters: Filters, policy: DisclosurePolicy) -> list[pd.DataFrame]:

@@ -113,6 +113,9 @@ class KindSchema:
     severity_column: str | None = None  # ranked by SEVERITY when rows merge into one unit
     # Units a source of this kind may be published in, once its rows are counted (UNIT_PLURALS).
     accepted_units: tuple[str, ...] = ()
+    # The person a record is about, where the publisher identifies them: breakdowns by who then
+    # count distinct people, so one complainant with five allegations is one person, not five.
+    person_id_column: str | None = None
 
     @property
     def names(self) -> list[str]:
@@ -216,10 +219,18 @@ COMPLAINT = KindSchema(
         Column("finding_raw", _STR, "Outcome as published."),
         Column("received_at", _TS, "When the complaint was received."),
         Column("closed_at", _TS, "When the complaint was closed, if it is."),
+        Column(
+            "complainant_id",
+            _STR,
+            "The complainant's identifier, where published; used only to count people, never shown.",
+            False,
+            False,
+        ),
     )
     + _race("complainant", "Complainant")
     + _race("officer", "Officer"),
     accepted_units=("allegation", "complaint"),
+    person_id_column="complainant_id",
 )
 
 USE_OF_FORCE = KindSchema(
@@ -234,6 +245,13 @@ USE_OF_FORCE = KindSchema(
         Column("incident_id", _STR, "Use-of-force incident identifier.", True),
         Column("force_type", _STR, "Most serious force used, recoded.", True, vocabulary="force_type"),
         Column("force_type_raw", _STR, "Force type as published."),
+        Column(
+            "subject_id",
+            _STR,
+            "The subject's identifier, where published; used only to count people, never shown.",
+            False,
+            False,
+        ),
     )
     + _race("subject", "Subject")
     + (
@@ -243,6 +261,7 @@ USE_OF_FORCE = KindSchema(
     severity_column="force_type",
     # Subjects; or incidents, where a publisher lists no subjects.
     accepted_units=("subject", "incident"),
+    person_id_column="subject_id",
 )
 
 SCHEMAS: dict[str, KindSchema] = {s.kind: s for s in (CRIME_INCIDENT, COMPLAINT, USE_OF_FORCE)}
