@@ -152,7 +152,10 @@ def compare_snapshots(current: Path, previous: Path | None, months_listed: int =
     any published value different), and the months whose counts moved, with old and new counts."""
     if previous is None:
         return {"added": pq.read_metadata(current).num_rows, "removed": 0, "revised": 0, "months": []}
-    con = duckdb.connect(config={"threads": 2, "memory_limit": "1GB"})
+    # The join holds both snapshots' rows: let it spill beside the staged file, not into memory.
+    con = duckdb.connect(
+        config={"threads": 2, "memory_limit": "1GB", "temp_directory": str(current.parent / "tmp")}
+    )
     try:
         now, before = f"read_parquet({sql_path(current)})", f"read_parquet({sql_path(previous)})"
         names = [n for n in pq.read_schema(current).names if n in pq.read_schema(previous).names]
