@@ -230,19 +230,42 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+_SQL_TYPES = {
+    "string": "VARCHAR",
+    "int16": "SMALLINT",
+    "int64": "BIGINT",
+    "double": "DOUBLE",
+    "bool": "BOOLEAN",
+}
+
+
+def _view_columns(kind: str, paths: list[str]) -> str:
+    """The kind's columns in canonical order; a column added to the schema after a snapshot was
+    written reads as empty there, so older snapshots (and pinned ones) still open."""
+    present = set().union(*(pq.read_schema(p).names for p in paths))
+    out = []
+    for col in schema_for(kind).columns:
+        if col.name in present:
+            out.append(col.name)
+        else:
+            out.append(f"CAST(NULL AS {_SQL_TYPES.get(str(col.arrow_type), 'VARCHAR')}) AS {col.name}")
+    return ", ".join(out)
+
+
 def _create_views(con: duckdb.DuckDBPyConnection, snaps: Mapping[str, list[Snapshot]]) -> list[str]:
     """One view per kind (empty but typed when the kind has no data); returns the files the views read."""
     files: list[str] = []
     for kind in KINDS:
-        columns = ", ".join(schema_for(kind).names)  # canonical order, whatever order the files have
         paths = [str(s.file(DATA_FILE).resolve()) for s in snaps.get(kind, [])]
         if paths:
+            columns = _view_columns(kind, paths)
             listing = ", ".join(_sql_string(p) for p in paths)
             con.execute(
                 f"CREATE VIEW {kind} AS SELECT {columns} FROM read_parquet([{listing}], union_by_name = true)"
             )
             files += paths
         else:
+            columns = ", ".join(schema_for(kind).names)
             empty = schema_for(kind).arrow_schema("UTC").empty_table()
             con.register("_empty", empty)
             con.execute(f"CREATE TABLE _empty_{kind} AS SELECT * FROM _empty")

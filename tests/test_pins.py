@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 from streamlit.testing.v1 import AppTest
 
 from loaders.refresh import RefreshOptions, refresh
@@ -98,3 +99,19 @@ def test_retention_keeps_13_months_then_trims_the_oldest_by_size_never_the_curre
     assert kept == sorted([names["month"], names["new"]])
     assert (parent / "HISTORY").read_text().split() == kept
     assert json.loads((parent / kept[0] / "manifest.json").read_text())["dataset_id"] == "d"
+
+
+def test_a_snapshot_written_before_a_column_was_added_still_opens(tmp_path, feed_server):
+    """A pinned or old snapshot without a newer schema column (subject_id) opens, that column empty."""
+    serve_city(feed_server)
+    feed_server.add_dataset("force", make_table(300, seed=3))
+    catalog = write_catalog(
+        tmp_path, feed_server, source_entry(feed_server, "t_force", "use_of_force", "socrata", "force")
+    )
+    refresh(catalog, RefreshOptions(cache_root=tmp_path / "cache"))
+    data = snapshots.current(tmp_path / "cache", "t_force").file("data.parquet")
+    pq.write_table(pq.read_table(data).drop_columns(["subject_id"]), data)  # as written before the column
+    city = open_city(tmp_path / "cache", "testville")
+    assert city.query("SELECT count(*) AS n, count(subject_id) AS ids FROM use_of_force").iloc[
+        0
+    ].tolist() == [300, 0]
