@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from loaders import demo_tables as t
 from loaders.normalize import NULL_MEANS_UNKNOWN, recode, shared_recodes
+from store.schema import COMMON_COLUMNS, schema_for
 
 ID_PREFIX = {"crime_incident": "BC", "use_of_force": "BF", "complaint": "BK"}
 SUBJECT_SHARES_SAME_INCIDENT = 0.16  # chance a subject belongs to the incident of the row before
@@ -41,7 +42,14 @@ def repeat(value: str | None, n: int) -> pa.Array:
 
 
 def kind_columns(kind: str, n: int, first: int, rng: np.random.Generator) -> dict[str, pa.Array]:
-    """The columns after the common ones, in schema order (`first`: number of the first row)."""
+    """The columns after the common ones, in schema order (`first`: number of the first row); a
+    column the benchmark does not draw (a person id) is empty, as in a feed that publishes none."""
+    made = _drawn_columns(kind, n, first, rng)
+    later = schema_for(kind).columns[len(COMMON_COLUMNS) :]
+    return {c.name: made[c.name] if c.name in made else pa.nulls(n, c.arrow_type) for c in later}
+
+
+def _drawn_columns(kind: str, n: int, first: int, rng: np.random.Generator) -> dict[str, pa.Array]:
     if kind == "crime_incident":
         raw, category = _drawn("offense_category", t.OFFENSES, n, rng)
         return {"offense_raw": raw, "offense_category": category}
