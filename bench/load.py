@@ -35,9 +35,10 @@ from bench import wsclient
 from bench.app import running_server, wait_healthy
 from loaders.bootstrap import ensure_demo
 from query.gate import Filters, open_city
+from store.schema import SCHEMAS
 
-PAGES = {"crime": "crime_incident", "complaints": "complaint", "use-of-force": "use_of_force"}
-CATEGORY_KEY = {"crime_incident": "offense", "complaint": "allegation", "use_of_force": "force"}
+PAGES = {s.page_path: k for k, s in SCHEMAS.items()}
+CATEGORY_KEY = {k: s.category_param for k, s in SCHEMAS.items()}
 LOOPBACK = ("127.", "::1", "::ffff:127.")
 
 

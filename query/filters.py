@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from store.schema import schema_for
+from store.schema import SCHEMAS, schema_for
 
 NOT_RECORDED = "Not recorded"  # label of a missing category or finding, in tables and in filters
 UNKNOWN = "Unknown"  # label of a missing race, sex or age
@@ -31,20 +31,13 @@ AGE_BAND_LIMITS: tuple[tuple[str, int, int], ...] = (
 )
 AGE_BANDS: tuple[str, ...] = (*(band for band, _, _ in AGE_BAND_LIMITS), UNKNOWN)
 
-CATEGORY_COLUMN = {
-    "crime_incident": "offense_category",
-    "complaint": "allegation_category",
-    "use_of_force": "force_type",
-}
-CATEGORY_WORDS = {
-    "crime_incident": "offense category",
-    "complaint": "allegation category",
-    "use_of_force": "force type",
-}
-PERSON_PREFIX = {"complaint": "complainant", "use_of_force": "subject"}
-FINDING_KINDS = frozenset({"complaint"})
-UNIT_COLUMN = {"complaint": "complaint_id", "use_of_force": "incident_id"}  # distinct units counted
-UNIT_WORDS = {"complaint": ("complaint", "complaints"), "use_of_force": ("incident", "incidents")}
+# Read from the kinds' one definition in store/schema.py, under the names the read side uses.
+CATEGORY_COLUMN = {k: s.category_column for k, s in SCHEMAS.items()}
+CATEGORY_WORDS = {k: s.category_words for k, s in SCHEMAS.items()}
+PERSON_PREFIX = {k: s.person_prefix for k, s in SCHEMAS.items() if s.person_prefix}
+FINDING_KINDS = frozenset(k for k, s in SCHEMAS.items() if s.has_findings)
+UNIT_COLUMN = {k: s.group_column for k, s in SCHEMAS.items() if s.group_column}  # distinct units counted
+UNIT_WORDS = {k: s.group_words for k, s in SCHEMAS.items() if s.group_words}
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

@@ -116,6 +116,16 @@ class KindSchema:
     # The person a record is about, where the publisher identifies them: breakdowns by who then
     # count distinct people, so one complainant with five allegations is one person, not five.
     person_id_column: str | None = None
+    # How every layer names and breaks down the kind: defined here once, read everywhere.
+    page_title: str = ""  # "Use of force"
+    page_path: str = ""  # the page's url path and script: "use-of-force", app_pages/use_of_force.py
+    category_column: str = ""  # the breakdown by category ("force_type")
+    category_words: str = ""  # "force type"
+    category_param: str = ""  # its URL parameter ("force")
+    person_prefix: str | None = None  # "subject": subject_race, subject_sex, subject_age
+    has_findings: bool = False
+    group_column: str | None = None  # distinct units counted beside the records ("incident_id")
+    group_words: tuple[str, str] | None = None  # ("incident", "incidents")
 
     @property
     def names(self) -> list[str]:
@@ -194,6 +204,11 @@ CRIME_INCIDENT = KindSchema(
     ),
     severity_column="offense_category",
     accepted_units=("incident",),
+    page_title="Crime",
+    page_path="crime",
+    category_column="offense_category",
+    category_words="offense category",
+    category_param="offense",
 )
 
 COMPLAINT = KindSchema(
@@ -231,6 +246,15 @@ COMPLAINT = KindSchema(
     + _race("officer", "Officer"),
     accepted_units=("allegation", "complaint"),
     person_id_column="complainant_id",
+    page_title="Civilian complaints",
+    page_path="complaints",
+    category_column="allegation_category",
+    category_words="allegation category",
+    category_param="allegation",
+    person_prefix="complainant",
+    has_findings=True,
+    group_column="complaint_id",
+    group_words=("complaint", "complaints"),
 )
 
 USE_OF_FORCE = KindSchema(
@@ -262,6 +286,14 @@ USE_OF_FORCE = KindSchema(
     # Subjects; or incidents, where a publisher lists no subjects.
     accepted_units=("subject", "incident"),
     person_id_column="subject_id",
+    page_title="Use of force",
+    page_path="use-of-force",
+    category_column="force_type",
+    category_words="force type",
+    category_param="force",
+    person_prefix="subject",
+    group_column="incident_id",
+    group_words=("incident", "incidents"),
 )
 
 SCHEMAS: dict[str, KindSchema] = {s.kind: s for s in (CRIME_INCIDENT, COMPLAINT, USE_OF_FORCE)}

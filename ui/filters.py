@@ -16,8 +16,8 @@ from query import gate
 from query.gate import CityData
 from ui import session, widgets
 
-KIND_BY_PAGE = {"crime": "crime_incident", "complaints": "complaint", "use-of-force": "use_of_force"}
-CATEGORY_KEY = {"crime_incident": "offense", "complaint": "allegation", "use_of_force": "force"}
+KIND_BY_PAGE = {s.page_path: k for k, s in gate.SCHEMAS.items()}
+CATEGORY_KEY = {k: s.category_param for k, s in gate.SCHEMAS.items()}
 MEASURES = ("Counts", "Per 1,000 residents")
 
 

@@ -17,14 +17,13 @@ from ui import charts, session, settings, widgets
 from ui.filters import Selection
 from ui.source_check import render_how_counted
 
-PAGE_TITLES = {"crime_incident": "Crime", "complaint": "Civilian complaints", "use_of_force": "Use of force"}
 MAP_KEY = "chart_map"
 
 
 def render(kind: str) -> None:
     selection: Selection = st.session_state["selection"]
     city = session.open_current(selection.city_id)
-    st.title(PAGE_TITLES[kind])
+    st.title(gate.schema_for(kind).page_title)
     if city is None or not city.has_data(kind):
         st.info("There is no data of this kind for this city yet.")
         return

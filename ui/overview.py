@@ -12,11 +12,7 @@ from query.gate import CityData
 from ui import charts, session, widgets
 from ui.filters import Selection
 
-PAGE_FOR_KIND = {
-    "crime_incident": "app_pages/crime.py",
-    "complaint": "app_pages/complaints.py",
-    "use_of_force": "app_pages/use_of_force.py",
-}
+PAGE_FOR_KIND = {k: f"app_pages/{s.page_path.replace('-', '_')}.py" for k, s in gate.SCHEMAS.items()}
 
 
 def render() -> None:
