@@ -88,7 +88,7 @@ def test_downloaded_records_match_the_figure_on_the_page(page, app_url):
 
 
 def test_phone_width_page_fits_without_sideways_scrolling(browser, app_url):
-    """On a 390-pixel-wide phone the page fits the screen and leads with the headline figure."""
+    """On a 390-pixel-wide phone the page fits the screen, leads with the headline figure, and no mode bar covers a chart."""
     phone = browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     ).new_page()
@@ -96,6 +96,8 @@ def test_phone_width_page_fits_without_sideways_scrolling(browser, app_url):
     wait_for_script(phone)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 392
     assert "allegations" in _headline(phone)
+    phone.locator(".js-plotly-plot").first.wait_for(timeout=20_000)
+    assert phone.locator(".modebar").count() == 0, "a plotly mode bar would sit over the chart"
     phone.context.close()
 
 

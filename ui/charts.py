@@ -25,7 +25,9 @@ SEQUENTIAL = "Cividis"  # perceptually uniform and readable with colour-vision d
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13}
 # Streamlit serialises every figure with plotly.io.to_json; orjson does that several times faster.
 pio.json.config.default_engine = "orjson"
-CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"], "responsive": True}
+# No mode bar: on a phone it sits over the top bars, and every chart's numbers are in its table.
+# No scroll zoom: a finger scrolling the page must scroll the page, not zoom the map.
+CONFIG = {"displayModeBar": False, "scrollZoom": False, "displaylogo": False, "responsive": True}
 
 
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -120,26 +122,29 @@ def ranked_bars(
 def compare_shares(
     published: gate.PublishedTable, *, label: str, first: str, second: str, names: tuple[str, str]
 ) -> go.Figure:
-    """Two shares per group side by side (e.g. share of subjects vs share of residents)."""
-    df = _frame(published)
+    """Two shares per group side by side (e.g. share of subjects vs share of residents), as
+    horizontal bars so every group's label is written out in full, even on a phone."""
+    df = _frame(published).iloc[::-1]  # plotly draws the first row at the bottom
     bars = [
         {
             "type": "bar",
-            "x": escape(df[label]),
-            "y": df[column],
+            "orientation": "h",
+            "y": escape(df[label]),
+            "x": df[column],
             "name": _text(name),
             "marker": {"color": colour},
-            "hovertemplate": "%{x}: %{y:.1%}<extra>" + _text(name) + "</extra>",
+            "hovertemplate": "%{y}: %{x:.1%}<extra>" + _text(name) + "</extra>",
         }
         for column, name, colour in ((first, names[0], PALETTE[0]), (second, names[1], PALETTE[1]))
         if column in df
     ]
     layout = _layout(
-        y_title="share",
-        yaxis={"tickformat": ".0%"},
+        height=max(260, 46 * len(df) + 90),
+        x_title="share",
+        xaxis={"tickformat": ".0%"},
         barmode="group",
         showlegend=True,
-        legend={"orientation": "h", "y": -0.25},
+        legend={"orientation": "h", "y": -0.2},
     )
     return go.Figure(data=bars, layout=layout)
 
