@@ -1,6 +1,7 @@
 """The neighborhood page: one place's figures per kind beside the whole city's, and its brief as a file.
 
-Every figure comes from `gate.neighborhood_brief`, so the page, the brief file and its CSV agree.
+Every figure comes from `gate.neighborhood_brief` (cached per snapshot, place and dates in ui/session),
+so the page, the brief file and its CSV agree.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def render() -> None:
     if hood_id is None:
         return
     chosen = (None, None) if selection.default_windows else (selection.date_from, selection.date_to)
-    brief = gate.neighborhood_brief(city, hood_id, chosen, settings.SITE)
+    brief = session.brief(city.city_id, city.snapshot_key, hood_id, chosen)
     st.caption(
         "Each kind covers the latest 12 complete months of its own data unless dates are chosen. Rates "
         "are per 1,000 residents per year. Changes are tested against ordinary month-to-month variation."

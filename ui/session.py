@@ -144,6 +144,14 @@ def page(city_id: str, snapshot_key: str, filters: gate.Filters) -> gate.Publish
     return gate.page(_open(str(cache_root()), city_id, snapshot_key), filters, settings.SITE)
 
 
+@st.cache_resource(ttl="1h", max_entries=128, show_spinner=False)
+def brief(city_id: str, snapshot_key: str, hood_id: str, chosen: tuple) -> gate.Brief:
+    """A neighborhood's brief, built once per snapshot, place and dates (it runs two pages per kind)."""
+    return gate.neighborhood_brief(
+        _open(str(cache_root()), city_id, snapshot_key), hood_id, chosen, settings.SITE
+    )
+
+
 @st.cache_resource(ttl="1h", max_entries=512, show_spinner=False)
 def map_table(city_id: str, snapshot_key: str, filters: gate.Filters, is_rate: bool) -> gate.PublishedTable:
     return gate.map_table(_open(str(cache_root()), city_id, snapshot_key), filters, settings.SITE, is_rate)
