@@ -185,6 +185,16 @@ def _race(prefix: str, who: str) -> tuple[Column, ...]:
     )
 
 
+def _person_id(prefix: str) -> Column:
+    return Column(
+        f"{prefix}_id",
+        _STR,
+        f"The {prefix}'s identifier, where published; used only to count people, never shown.",
+        False,
+        False,
+    )
+
+
 CRIME_INCIDENT = KindSchema(
     kind="crime_incident",
     title="Crime incidents",
@@ -234,13 +244,7 @@ COMPLAINT = KindSchema(
         Column("finding_raw", _STR, "Outcome as published."),
         Column("received_at", _TS, "When the complaint was received."),
         Column("closed_at", _TS, "When the complaint was closed, if it is."),
-        Column(
-            "complainant_id",
-            _STR,
-            "The complainant's identifier, where published; used only to count people, never shown.",
-            False,
-            False,
-        ),
+        _person_id("complainant"),
     )
     + _race("complainant", "Complainant")
     + _race("officer", "Officer"),
@@ -269,13 +273,7 @@ USE_OF_FORCE = KindSchema(
         Column("incident_id", _STR, "Use-of-force incident identifier.", True),
         Column("force_type", _STR, "Most serious force used, recoded.", True, vocabulary="force_type"),
         Column("force_type_raw", _STR, "Force type as published."),
-        Column(
-            "subject_id",
-            _STR,
-            "The subject's identifier, where published; used only to count people, never shown.",
-            False,
-            False,
-        ),
+        _person_id("subject"),
     )
     + _race("subject", "Subject")
     + (

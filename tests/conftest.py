@@ -41,3 +41,26 @@ def s3_store(moto_server, monkeypatch, request):
     bucket = "t-" + request.node.name.replace("_", "-").lower()[:50].strip("-")
     moto_server.create_bucket(bucket)
     return f"s3://{bucket}/snapshots"
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_cache):
+    """Demo City served by a real `streamlit run` on 127.0.0.1, for the browser tests."""
+    from tests.app_server import running_app
+
+    with running_app(demo_cache) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium through Playwright (skipped, or failing under CI, when missing)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.app_server import CHROMIUM_ARGS, chromium_or_skip
+
+    executable = chromium_or_skip()
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

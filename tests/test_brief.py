@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 import zipfile
 from datetime import date
 from html.parser import HTMLParser
@@ -97,24 +98,16 @@ def test_neighborhood_page_shows_what_the_brief_holds(demo_cache, monkeypatch):
 
 
 @pytest.mark.browser
-def test_brief_prints_on_two_a4_pages(city):
+def test_brief_prints_on_two_a4_pages(city, browser):
     """Chromium prints the brief HTML, opened with no server at all, on at most two A4 pages."""
-    import re
-
-    from playwright.sync_api import sync_playwright
-
-    from tests.app_server import CHROMIUM_ARGS, chromium_or_skip
-
     b = gate.neighborhood_brief(city, _hood(city), (None, None), SITE)
     page_html = zipfile.ZipFile(io.BytesIO(gate.brief_file(b).data)).read("brief.html").decode("utf-8")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_or_skip(), args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        requests = []
-        page.on("request", lambda r: requests.append(r.url))
-        page.set_content(page_html)
-        pdf = page.pdf(format="A4")
-        browser.close()
+    page = browser.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.set_content(page_html)
+    pdf = page.pdf(format="A4")
+    page.close()
     assert [u for u in requests if not u.startswith(("data:", "about:"))] == []
     assert 1 <= len(re.findall(rb"/Type\s*/Page[^s]", pdf)) <= 2
 

@@ -4,28 +4,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.app_server import CHROMIUM_ARGS, chromium_or_skip, running_app, wait_for_script
+from tests.app_server import wait_for_script
 
 pytestmark = pytest.mark.browser
-PAGES = ["overview", "crime", "complaints", "use-of-force", "data", "about"]
+PAGES = ["overview", "crime", "complaints", "use-of-force", "neighborhood", "data", "about"]
 VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
-
-
-@pytest.fixture(scope="module")
-def app_url(demo_cache):
-    with running_app(demo_cache) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
