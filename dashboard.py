@@ -12,10 +12,14 @@ from pathlib import Path
 import streamlit as st
 
 from loaders.bootstrap import ensure_demo
+from query import gate
 from ui import filters, session
+from ui.frame import leave_folder_mode
 
 # A local image: a `:material/…` or emoji page icon makes every visitor's browser fetch a font or
 # an image from a CDN, and no page may make a request to any other origin.
+leave_folder_mode()  # before anything is drawn: see ui/frame.py
+
 PAGE_ICON = Path(__file__).resolve().parent / "ui" / "assets" / "page_icon.png"
 st.set_page_config(page_title="Policing data dashboard", page_icon=str(PAGE_ICON), layout="wide")
 
@@ -44,35 +48,34 @@ if store_state is None:
     _demo_ready(str(session.cache_root()))  # a folder store; a replica never builds data itself
 _freeze_startup_objects()
 
+
+def _kind_page(schema: gate.KindSchema) -> st.Page:
+    script = f"pages/{schema.page_path.replace('-', '_')}.py"
+    icon = f":material/{schema.page_icon}:"
+    return st.Page(script, title=schema.page_title, icon=icon, url_path=schema.page_path)
+
+
+# Kind pages come from the one definition of each kind in store/schema.py (through the gate).
 PAGES = {
     "Explore": [
         st.Page(
-            "app_pages/overview.py",
+            "pages/overview.py",
             title="Overview",
             icon=":material/dashboard:",
             url_path="overview",
             default=True,
         ),
-        st.Page("app_pages/crime.py", title="Crime", icon=":material/local_police:", url_path="crime"),
+        *[_kind_page(schema) for schema in gate.SCHEMAS.values()],
         st.Page(
-            "app_pages/complaints.py", title="Complaints", icon=":material/report:", url_path="complaints"
-        ),
-        st.Page(
-            "app_pages/use_of_force.py",
-            title="Use of force",
-            icon=":material/back_hand:",
-            url_path="use-of-force",
-        ),
-        st.Page(
-            "app_pages/neighborhood.py",
+            "pages/neighborhood.py",
             title="Neighborhood brief",
             icon=":material/location_on:",
             url_path="neighborhood",
         ),
     ],
     "About the data": [
-        st.Page("app_pages/data.py", title="Data & downloads", icon=":material/download:", url_path="data"),
-        st.Page("app_pages/about.py", title="About & methodology", icon=":material/info:", url_path="about"),
+        st.Page("pages/data.py", title="Data & downloads", icon=":material/download:", url_path="data"),
+        st.Page("pages/about.py", title="About & methodology", icon=":material/info:", url_path="about"),
     ],
 }
 

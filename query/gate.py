@@ -37,7 +37,7 @@ from query.source_check import SourceCheck, snapshot_query, source_checks
 from store.cityindex import list_city_ids
 from store.objectstore import is_object_store
 from store.replica import Replica, ReplicaState
-from store.schema import SCHEMAS, schema_for
+from store.schema import SCHEMAS, KindSchema, schema_for
 
 __all__ = [
     "CATEGORY_WORDS",
@@ -53,6 +53,7 @@ __all__ = [
     "FilterOptions",
     "Filters",
     "Freshness",
+    "KindSchema",
     "PublishedPage",
     "PublishedTable",
     "RecordsView",

@@ -14,9 +14,9 @@ from store import snapshots
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 KIND_PAGES = {
-    "crime_incident": "app_pages/crime.py",
-    "complaint": "app_pages/complaints.py",
-    "use_of_force": "app_pages/use_of_force.py",
+    "crime_incident": "pages/crime.py",
+    "complaint": "pages/complaints.py",
+    "use_of_force": "pages/use_of_force.py",
 }
 SOURCE = {"crime_incident": "demo_crime", "complaint": "demo_complaints", "use_of_force": "demo_use_of_force"}
 CATEGORY = {
@@ -59,13 +59,13 @@ def _texts(app):
     return [m.value for m in app.markdown] + [c.value for c in app.caption]
 
 
-@pytest.mark.parametrize("page", [None, *KIND_PAGES.values(), "app_pages/data.py", "app_pages/about.py"])
+@pytest.mark.parametrize("page", [None, *KIND_PAGES.values(), "pages/data.py", "pages/about.py"])
 def test_every_page_runs_and_names_its_sources(app, page):
     """Each page renders on Demo City without an error, says it is synthetic and where data came from."""
     _open(app, page)
     texts = " ".join(_texts(app) + [i.value for i in app.info])
     assert "synthetic" in texts
-    if page not in ("app_pages/about.py", "app_pages/data.py"):
+    if page not in ("pages/about.py", "pages/data.py"):
         assert "Sources" in texts and "Licence" in texts
     if page in (KIND_PAGES["complaint"], KIND_PAGES["use_of_force"]):
         assert "To protect the people in these records" in texts

@@ -18,7 +18,7 @@ def _complaints(app, **params):
     app.run()
     for key, value in params.items():
         app.query_params[key] = value
-    app.switch_page("app_pages/complaints.py").run()
+    app.switch_page("pages/complaints.py").run()
     assert not app.exception, [e.message for e in app.exception]
     return app
 

@@ -24,7 +24,7 @@ def _crime_page(monkeypatch, url, local):
     app = AppTest.from_file(APP, default_timeout=90)
     app.run()
     if not app.error:
-        app.switch_page("app_pages/crime.py").run()
+        app.switch_page("pages/crime.py").run()
     return app
 
 

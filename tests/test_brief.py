@@ -87,7 +87,7 @@ def test_neighborhood_page_shows_what_the_brief_holds(demo_cache, monkeypatch):
     monkeypatch.setenv("DASHBOARD_CACHE", str(demo_cache))
     app = AppTest.from_file(APP, default_timeout=90)
     app.run()
-    app.switch_page("app_pages/neighborhood.py").run()
+    app.switch_page("pages/neighborhood.py").run()
     assert not app.exception, [e.message for e in app.exception]
     city = open_city(demo_cache, "demo")
     first = sorted(city.neighborhood_names, key=lambda i: city.neighborhood_names[i])[0]

@@ -10,7 +10,7 @@ from query import gate
 from ui import charts, widgets
 
 ROOT = Path(__file__).resolve().parents[1]
-FRONT = sorted([*ROOT.glob("ui/*.py"), *ROOT.glob("app_pages/*.py"), ROOT / "dashboard.py"])
+FRONT = sorted([*ROOT.glob("ui/*.py"), *ROOT.glob("pages/*.py"), ROOT / "dashboard.py"])
 # Streamlit calls that put numbers, rows or files in front of a visitor.
 SINKS = {
     "dataframe",

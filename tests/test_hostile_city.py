@@ -21,12 +21,12 @@ from tests.query_fixtures import CITY, TZ, row, write_city
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 PAGES = [
-    "app_pages/overview.py",
-    "app_pages/crime.py",
-    "app_pages/complaints.py",
-    "app_pages/use_of_force.py",
-    "app_pages/data.py",
-    "app_pages/about.py",
+    "pages/overview.py",
+    "pages/crime.py",
+    "pages/complaints.py",
+    "pages/use_of_force.py",
+    "pages/data.py",
+    "pages/about.py",
 ]
 LINK = "[Click here](https://evil.example)"
 LINK_IN_URL = "[Sign in](https://evil.example/login)"  # not a neighborhood: the page must say it was ignored
@@ -141,10 +141,10 @@ def test_every_page_shows_hostile_values_as_literal_text(hostile_cache, monkeypa
         assert not INVISIBLE.search(text), (page, text[:300])
         assert len(text) < 20_000, (page, len(text))
     shown = " ".join(_unescape(t) for t in texts)
-    if page != "app_pages/about.py":  # the only page that names no source or place
+    if page != "pages/about.py":  # the only page that names no source or place
         assert LINK in shown  # a hostile source title or neighborhood name, as words a reader can see
     assert f"“{LINK_IN_URL}”" in shown  # the notice quotes the link's value literally
-    if page in ("app_pages/crime.py", "app_pages/complaints.py", "app_pages/use_of_force.py"):
+    if page in ("pages/crime.py", "pages/complaints.py", "pages/use_of_force.py"):
         for chart in app.get("plotly_chart"):
             spec = chart.proto.spec
             assert "<img" not in spec and "<a " not in spec and MATH not in spec, page

@@ -66,7 +66,7 @@ def test_the_site_shows_a_pinned_view_with_a_notice(tmp_path, feed_server, monke
     for key, value in {"city": "testville", "as_of": pin, "from": "2021-01-01", "to": "2021-12-31"}.items():
         app.query_params[key] = value
     app.run()
-    app.switch_page("app_pages/crime.py").run()
+    app.switch_page("pages/crime.py").run()
     assert not app.exception, [e.message for e in app.exception]
     assert any("Pinned view" in i.value for i in app.info)
     assert f"{before:,}" in " ".join(m.value for m in app.markdown)

@@ -126,7 +126,7 @@ def test_data_page_tells_readers_the_unit_rules_and_quality(tmp_path, feed_serve
     app = AppTest.from_file(APP, default_timeout=90)
     app.query_params["city"] = "oakvale"
     app.run()
-    app.switch_page("app_pages/data.py").run()
+    app.switch_page("pages/data.py").run()
     assert not app.exception, [e.message for e in app.exception]
     texts = " ".join([m.value for m in app.markdown] + [c.value for c in app.caption])
     assert "Complaint Type is “Civilian”" in texts and "content hash" in texts
@@ -149,6 +149,6 @@ def test_rates_asked_for_in_a_city_without_population_show_counts_with_a_note(
     app.query_params["city"] = "oakvale"
     app.query_params["measure"] = "Per 1,000 residents"
     app.run()
-    app.switch_page("app_pages/crime.py").run()
+    app.switch_page("pages/crime.py").run()
     assert not app.exception, [e.message for e in app.exception]
     assert any("publishes no population" in i.value for i in app.info)

@@ -23,7 +23,7 @@ def test_config_is_set_for_a_public_site():
 def test_no_page_offers_an_upload_or_raw_html():
     """No module calls st.file_uploader, st.html or Markdown with unsafe_allow_html (uploads are off anyway)."""
     found = []
-    for path in [*ROOT.glob("ui/*.py"), *ROOT.glob("app_pages/*.py"), ROOT / "dashboard.py"]:
+    for path in [*ROOT.glob("ui/*.py"), *ROOT.glob("pages/*.py"), ROOT / "dashboard.py"]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 if node.func.attr in ("file_uploader", "html", "camera_input", "audio_input"):

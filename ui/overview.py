@@ -12,7 +12,7 @@ from query.gate import CityData
 from ui import charts, session, widgets
 from ui.filters import Selection
 
-PAGE_FOR_KIND = {k: f"app_pages/{s.page_path.replace('-', '_')}.py" for k, s in gate.SCHEMAS.items()}
+PAGE_FOR_KIND = {k: f"pages/{s.page_path.replace('-', '_')}.py" for k, s in gate.SCHEMAS.items()}
 
 
 def render() -> None:

@@ -1,5 +1,7 @@
 """The complaint page: trends, categories, map, demographics and records for the chosen filters."""
 
+from ui.frame import leave_folder_mode
 from ui.kind_page import render
 
+leave_folder_mode()
 render("complaint")
