@@ -72,6 +72,12 @@ PAGES = {
             icon=":material/location_on:",
             url_path="neighborhood",
         ),
+        st.Page(
+            "pages/initiative.py",
+            title="Did it make a difference?",
+            icon=":material/compare_arrows:",
+            url_path="initiative",
+        ),
     ],
     "About the data": [
         st.Page("pages/data.py", title="Data & downloads", icon=":material/download:", url_path="data"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import tomllib
 import zoneinfo
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -74,6 +75,7 @@ class City:
     neighborhood_label: str = "Neighborhood"
     licence: str = ""
     is_synthetic: bool = False
+    initiatives: tuple[MappingProxyType, ...] = ()  # title, start, neighborhoods, note
 
 
 @dataclass(frozen=True)
@@ -223,7 +225,30 @@ def _city(city_id: str, body: dict, problems: list[str]) -> City:
         neighborhood_label=body.get("neighborhood_label", "Neighborhood"),
         licence=body.get("licence", ""),
         is_synthetic=bool(body.get("is_synthetic", False)),
+        initiatives=tuple(
+            _initiative(where, i, item, problems) for i, item in enumerate(body.get("initiatives", []))
+        ),
     )
+
+
+INITIATIVE_KEYS = frozenset({"title", "start", "neighborhoods", "note"})
+
+
+def _initiative(where: str, number: int, body: dict, problems: list[str]) -> MappingProxyType:
+    """One `[[cities.<id>.initiatives]]` entry, checked: a title, an ISO start date, neighborhoods."""
+    here = f"{where} initiative {number + 1}"
+    check_keys(here, body, INITIATIVE_KEYS, problems)
+    for key in ("title", "start", "neighborhoods"):
+        _need(body, key, here, problems)
+    start = body.get("start")
+    try:
+        date.fromisoformat(str(start)) if start else None
+    except ValueError:
+        problems.append(f"{here}: start {start!r} is not a date like 2023-07-01")
+    hoods = body.get("neighborhoods", [])
+    if not isinstance(hoods, list) or not all(isinstance(h, str) for h in hoods):
+        problems.append(f"{here}: neighborhoods must be a list of neighborhood ids or names")
+    return MappingProxyType({k: body[k] for k in INITIATIVE_KEYS if k in body} | {"start": str(start)})
 
 
 CITY_KEYS = frozenset(
@@ -239,6 +264,7 @@ CITY_KEYS = frozenset(
         "neighborhood_label",
         "licence",
         "is_synthetic",
+        "initiatives",
     }
 )
 SOURCE_KEYS = frozenset(

@@ -187,7 +187,7 @@ def population_csv(seed: int = DEMO_SEED) -> bytes:
 
 
 def _crime(city: DemoCity, rng: np.random.Generator) -> pa.Table:
-    hood, day = _events(rng, "crime_incident", city.population * city.crime_rate, city.trend)
+    hood, day = _events(rng, "crime_incident", city.population * city.crime_rate, city.trend, city.ids)
     n = len(hood)
     hour = rng.choice(24, n, p=_shares(t.CRIME_HOURS))
     occurred = _epoch_s(day) + hour * 3600 + rng.integers(0, 3600, n)
@@ -213,7 +213,7 @@ def _crime(city: DemoCity, rng: np.random.Generator) -> pa.Table:
 
 
 def _complaints(city: DemoCity, rng: np.random.Generator) -> pa.Table:
-    hood, day = _events(rng, "complaint", city.population * city.crime_rate**0.7, city.trend)
+    hood, day = _events(rng, "complaint", city.population * city.crime_rate**0.7, city.trend, city.ids)
     m = len(hood)
     received = np.minimum(day + rng.exponential(12, m).astype(np.int64), N_DAYS - 1)
     order = np.argsort(received, kind="stable")
@@ -252,7 +252,9 @@ def _complaints(city: DemoCity, rng: np.random.Generator) -> pa.Table:
 
 
 def _use_of_force(city: DemoCity, rng: np.random.Generator) -> pa.Table:
-    hood, day = _events(rng, "use_of_force", city.population * city.crime_rate**1.3, city.trend + 0.02)
+    hood, day = _events(
+        rng, "use_of_force", city.population * city.crime_rate**1.3, city.trend + 0.02, city.ids
+    )
     order = np.argsort(day, kind="stable")
     hood, day = hood[order], day[order]
     m = len(hood)
@@ -287,7 +289,7 @@ def _use_of_force(city: DemoCity, rng: np.random.Generator) -> pa.Table:
 
 
 def _events(
-    rng: np.random.Generator, kind: str, weight: np.ndarray, trend: np.ndarray
+    rng: np.random.Generator, kind: str, weight: np.ndarray, trend: np.ndarray, ids: tuple[str, ...]
 ) -> tuple[np.ndarray, np.ndarray]:
     """(neighborhood index, day index) per event: Poisson counts per neighborhood-day."""
     days = np.arange(N_DAYS)
@@ -295,9 +297,21 @@ def _events(
     day_of_year = (dates - dates.astype("datetime64[Y]")).astype(np.int64)
     season = 1 + SUMMER_PEAK[kind] * np.cos(2 * np.pi * (day_of_year - 196) / 365.25)  # peak mid-July
     rate = weight[:, None] * season[None, :] * np.exp(trend[:, None] * days[None, :] / 365.25)
-    counts = rng.poisson(rate * (EXPECTED_EVENTS[kind] / rate.sum()))
+    rate = rate * (EXPECTED_EVENTS[kind] / rate.sum())
+    counts = rng.poisson(rate * _planted_effect(kind, ids, dates))
     cell = np.repeat(np.arange(counts.size), counts.ravel())
     return cell // N_DAYS, cell % N_DAYS
+
+
+def _planted_effect(kind: str, ids: tuple[str, ...], dates: np.ndarray) -> np.ndarray:
+    """The rate multiplier per neighborhood and day: 1, except where the planted initiative acts."""
+    plant = t.PLANTED_INITIATIVE
+    effect = np.ones((len(ids), len(dates)))
+    if kind == plant["kind"]:
+        rows = [ids.index(i) for i in plant["neighborhood_ids"]]
+        after = dates >= np.datetime64(plant["start"], "D")
+        effect[np.ix_(rows, np.flatnonzero(after))] = plant["rate_ratio"]
+    return effect
 
 
 def _points(city: DemoCity, rng: np.random.Generator, hood: np.ndarray, null_share: float):

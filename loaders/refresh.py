@@ -373,6 +373,7 @@ def publish_city_index(catalog: Catalog, city: City, root: Path) -> None:
             neighborhood_label=city.neighborhood_label,
             licence=city.licence,
             is_synthetic=city.is_synthetic,
+            initiatives=[dict(i) for i in city.initiatives],
         ),
     )
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
-from query import brief, brief_file
+from query import brief, brief_file, initiative
 from query.db import CityData
 from query.export import ExportFile, to_csv_bytes
 from query.provenance import source_provenance
@@ -29,9 +29,17 @@ class Brief:
     sources: tuple[str, ...]  # one line per source: title, snapshot, as of, licence
     made_at: datetime
     pin: str  # the as_of that reopens these figures on the site
+    initiatives: tuple[initiative.InitiativeReport, ...] = ()  # programmes covering the place
 
 
-def assemble(city: CityData, hood_id: str, chosen: tuple, site, page: PageFn) -> Brief:
+def _initiatives(city: CityData, hood_id: str, asked: tuple) -> tuple[initiative.InitiativeReport, ...]:
+    """The catalogue's programmes that cover this place, and one a link asked for; each evaluated."""
+    chosen = [i for i in (*initiative.named_initiatives(city), *asked) if hood_id in i.neighborhood_ids]
+    unique = list(dict.fromkeys(chosen))
+    return tuple(r for r in (initiative.evaluate(city, i) for i in unique) if not r.refusal)
+
+
+def assemble(city: CityData, hood_id: str, chosen: tuple, site, page: PageFn, asked: tuple = ()) -> Brief:
     kinds = []
     for kind in city.kinds_with_data():
         window = brief.kind_window(city, kind, chosen)
@@ -49,6 +57,7 @@ def assemble(city: CityData, hood_id: str, chosen: tuple, site, page: PageFn) ->
         sources=tuple(_source_lines(city)),
         made_at=datetime.now(UTC),
         pin=city.pin,
+        initiatives=_initiatives(city, hood_id, asked),
     )
 
 
@@ -155,15 +164,30 @@ def figures_table(b: Brief) -> pd.DataFrame:
             rows.append((k.title, b.hood_name, period, f"change vs {c.label}", value, k.unit))
         if k.sustained_share:
             rows.append((k.title, b.hood_name, period, "sustained share", k.sustained_share, "allegations"))
+    rows += _initiative_rows(b)
     columns = [name for name, _, _ in brief_file.FIGURE_FIELDS]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _initiative_rows(b: Brief) -> list[tuple]:
+    rows = []
+    for report in b.initiatives:
+        places = ", ".join(report.covered_names)
+        for r in report.results:
+            what = f"did it make a difference: {report.initiative.title} (from {report.initiative.start})"
+            rows.append((r.measure, places, "before and after the start", what, r.verdict, r.unit))
+    return rows
 
 
 def to_file(b: Brief) -> ExportFile:
     figures = figures_table(b)
     title = f"{b.hood_name}, {b.city_name}: neighborhood brief"
     html_text = brief_file.page_html(
-        title, _intro(b), [_section(b, k) for k in b.kinds], [*b.sources, b.disclosure_rule], b.made_at
+        title,
+        _intro(b),
+        [_section(b, k) for k in b.kinds] + [_initiative_section(r) for r in b.initiatives],
+        [*b.sources, b.disclosure_rule],
+        b.made_at,
     )
     sources = [{"title": line} for line in b.sources]
     package = brief_file.datapackage(
@@ -228,4 +252,19 @@ def _race_rows(k: brief.KindBrief) -> str:
     ]
     return f"<p class='note'>{html.escape(k.area.demographic_scope)}: by race</p>" + brief_file.figure_rows(
         rows
+    )
+
+
+def _initiative_section(report: initiative.InitiativeReport) -> str:
+    """A programme covering the place: each measure's verdict and sentence, then the assumptions."""
+    chosen = report.initiative
+    head = f"Did it make a difference? {chosen.title} (started {chosen.start:%d %B %Y})"
+    places = "Covers " + ", ".join(report.covered_names) + "; compared with the rest of the city."
+    lines = [f"{r.measure}: {r.verdict}. {r.sentence}" for r in report.results]
+    return (
+        f"<section><h2>{html.escape(head)}</h2><p>{html.escape(places)}</p>"
+        + "".join(f"<p>{html.escape(t)}</p>" for t in lines)
+        + "<p class='note'>"
+        + html.escape(" ".join(report.assumptions))
+        + "</p></section>"
     )

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
-from query import brief_view, row_release, snap
+from query import brief_view, initiative, row_release, snap
 from query.aggregates import (
     UNSTABLE_RATE_BELOW,
     KeyFigures,
@@ -29,6 +29,7 @@ from query.db import CityData, current_snapshot_key, open_city
 from query.disclosure import DEFAULT_POLICY, REASON_NO_POPULATION, SUPPRESSED_LABEL, DisclosurePolicy
 from query.export import ExportFile, ExportPolicy, ExportRefused, _bundle, to_csv_bytes
 from query.filters import CATEGORY_WORDS, PERSON_PREFIX, Filters, latest_months
+from query.initiative import Initiative, InitiativeReport, named_initiatives
 from query.options import FilterOptions, filter_options
 from query.provenance import Freshness, SourceProvenance, data_dictionary, freshness, source_provenance
 from query.quality import SourceQuality, unit_plural
@@ -53,6 +54,8 @@ __all__ = [
     "FilterOptions",
     "Filters",
     "Freshness",
+    "Initiative",
+    "InitiativeReport",
     "KindSchema",
     "PublishedPage",
     "PublishedTable",
@@ -73,10 +76,13 @@ __all__ = [
     "dictionary_table",
     "filter_options",
     "freshness",
+    "initiative_places",
+    "initiative_report",
     "is_object_store",
     "latest_months",
     "list_city_ids",
     "map_table",
+    "named_initiatives",
     "neighborhood_brief",
     "open_city",
     "overview_tables",
@@ -392,9 +398,12 @@ Brief = brief_view.Brief
 rate_words = brief_view.rate_words
 
 
-def neighborhood_brief(city: CityData, hood_id: str, chosen: tuple, site: SitePolicy) -> Brief:
-    """A neighborhood's brief per kind beside the whole city, every figure from `page` (this gate)."""
-    return brief_view.assemble(city, hood_id, chosen, site, page)
+def neighborhood_brief(
+    city: CityData, hood_id: str, chosen: tuple, site: SitePolicy, asked: tuple[Initiative, ...] = ()
+) -> Brief:
+    """A neighborhood's brief per kind beside the whole city, every figure from `page` (this gate),
+    and the programmes covering it (the catalogue's, and any `asked` for by a link)."""
+    return brief_view.assemble(city, hood_id, chosen, site, page, asked)
 
 
 def brief_figures(brief: Brief) -> PublishedTable:
@@ -421,3 +430,21 @@ def pin_words(as_of: str) -> str:
 def pin_for(city: CityData) -> str:
     """The as_of that reopens exactly this city's current snapshots later."""
     return city.pin
+
+
+def initiative_report(city: CityData, chosen: Initiative) -> InitiativeReport:
+    """Did it make a difference: each measure's verdict, and its monthly lines issued as a table.
+
+    The lines are means per neighborhood of counts by place and month, which name no one (the same
+    counts the kind pages' trends publish); scores are the publisher's own averages.
+    """
+    report = initiative.evaluate(city, chosen)
+    results = tuple(
+        replace(r, lines=plain_table(r.lines, f"{r.kind} before and after")) for r in report.results
+    )
+    return replace(report, results=results)
+
+
+def initiative_places(city: CityData, names_or_ids) -> tuple[str, ...]:
+    """Neighborhood ids for the ids or names a link or the catalogue gave (unknown ones dropped)."""
+    return initiative.place_ids(city, names_or_ids)

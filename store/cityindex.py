@@ -26,6 +26,9 @@ class CityIndex:
     neighborhood_label: str = "Neighborhood"
     licence: str = ""
     is_synthetic: bool = False
+    # Programmes the deployment names for "Did it make a difference?": title, start (ISO date),
+    # neighborhoods (ids or names, as the catalogue gave them), note.
+    initiatives: list[dict] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)

@@ -242,3 +242,33 @@ def top(published: gate.PublishedTable, n: int, value: str = "value") -> gate.Pu
     """The n largest shown values of a published table, as the same kind of table (for ranked bars)."""
     df = _frame(published)
     return gate.subset(published, df.dropna(subset=[value]).nlargest(n, value).index)
+
+
+def before_after(published: gate.PublishedTable, unit: str, start) -> go.Figure:
+    """Two lines, covered neighborhoods and the rest of the city, with the start marked."""
+    df = _frame(published)
+    lines = []
+    for number, (group, rows) in enumerate(df.groupby("group", sort=True)):
+        lines.append(
+            {
+                "type": "scatter",
+                "x": rows["month"],
+                "y": rows["value"].astype("float64"),
+                "mode": "lines",
+                "name": _text(group),
+                "line": {
+                    "color": PALETTE[number % len(PALETTE)],
+                    "width": 2,
+                    "dash": ("solid", "dot")[number % 2],
+                },
+                "hovertemplate": f"{_text(group)}, %{{x|%b %Y}}: %{{y:,.1f}} {_text(unit)}<extra></extra>",
+            }
+        )
+    start_line = {"type": "line", "xref": "x", "yref": "paper", "x0": start, "x1": start, "y0": 0, "y1": 1}
+    layout = _layout(
+        y_title=unit,
+        showlegend=True,
+        legend={"orientation": "h", "y": -0.15},
+        shapes=[{**start_line, "line": {"color": "#444", "width": 1, "dash": "dash"}}],
+    )
+    return go.Figure(data=lines, layout=layout)

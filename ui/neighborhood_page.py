@@ -27,13 +27,15 @@ def render() -> None:
     if hood_id is None:
         return
     chosen = (None, None) if selection.default_windows else (selection.date_from, selection.date_to)
-    brief = session.brief(city.city_id, city.snapshot_key, hood_id, chosen)
+    brief = session.brief(city.city_id, city.snapshot_key, hood_id, chosen, _asked(city))
     st.caption(
         "Each kind covers the latest 12 complete months of its own data unless dates are chosen. Rates "
         "are per 1,000 residents per year. Changes are tested against ordinary month-to-month variation."
     )
     for kind_brief in brief.kinds:
         _kind(city, brief, kind_brief)
+    for report in brief.initiatives:
+        _initiative(report)
     widgets.download_later(
         "Download this brief (HTML to print, CSV of every figure, datapackage.json)",
         lambda: gate.brief_file(brief),
@@ -58,6 +60,36 @@ def _changes(city: CityData) -> None:
         st.subheader("What changed since the previous snapshot")
         for line in lines:
             st.caption(widgets.md_escape(line))
+
+
+def _asked(city: CityData) -> tuple[gate.Initiative, ...]:
+    """A programme a link from "Did it make a difference?" named (init_start, init_hoods), if any."""
+    from datetime import date
+
+    if st.query_params.get("init_own") != "true":
+        return ()
+    try:
+        start = date.fromisoformat(st.query_params.get("init_start", ""))
+    except ValueError:
+        return ()
+    hoods = gate.initiative_places(city, st.query_params.get_all("init_hoods"))
+    title = st.query_params.get("init_title", "")[:120]
+    return (gate.Initiative(title, start, hoods),) if hoods else ()
+
+
+def _initiative(report: gate.InitiativeReport) -> None:
+    chosen = report.initiative
+    st.header(widgets.md_escape(f"Did it make a difference? {chosen.title}"))
+    st.caption(
+        widgets.md_escape(
+            f"Started {chosen.start:%d %B %Y}; covers {', '.join(report.covered_names)}; compared with the "
+            "rest of the city (see the page “Did it make a difference?” for the charts and assumptions)."
+        )
+    )
+    for r in report.results:
+        st.markdown(
+            f"**{widgets.md_escape(r.measure)}: {widgets.md_escape(r.verdict)}.** {widgets.md_escape(r.sentence)}"
+        )
 
 
 def _pick(city: CityData, selection: Selection) -> str | None:

@@ -145,11 +145,17 @@ def page(city_id: str, snapshot_key: str, filters: gate.Filters) -> gate.Publish
 
 
 @st.cache_resource(ttl="1h", max_entries=128, show_spinner=False)
-def brief(city_id: str, snapshot_key: str, hood_id: str, chosen: tuple) -> gate.Brief:
-    """A neighborhood's brief, built once per snapshot, place and dates (it runs two pages per kind)."""
+def brief(city_id: str, snapshot_key: str, hood_id: str, chosen: tuple, asked: tuple = ()) -> gate.Brief:
+    """A neighborhood's brief, built once per snapshot, place, dates and programmes asked for."""
     return gate.neighborhood_brief(
-        _open(str(cache_root()), city_id, snapshot_key), hood_id, chosen, settings.SITE
+        _open(str(cache_root()), city_id, snapshot_key), hood_id, chosen, settings.SITE, asked
     )
+
+
+@st.cache_resource(ttl="1h", max_entries=64, show_spinner=False)
+def initiative(city_id: str, snapshot_key: str, chosen: gate.Initiative) -> gate.InitiativeReport:
+    """An initiative's comparison, fitted once per snapshot and choice (a model per kind)."""
+    return gate.initiative_report(_open(str(cache_root()), city_id, snapshot_key), chosen)
 
 
 @st.cache_resource(ttl="1h", max_entries=512, show_spinner=False)
