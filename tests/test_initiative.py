@@ -147,3 +147,23 @@ def test_a_misspelt_or_undated_initiative_in_the_catalogue_is_reported():
         parse_catalog(raw)
     text = str(caught.value)
     assert "neighbourhoods" in text and "neighborhoods" in text and "July 2023" in text
+
+
+def test_the_link_from_the_result_to_a_brief_carries_a_visitors_programme(demo_cache, monkeypatch):
+    """/neighborhood?hood=…&init_own=true&… shows the visitor's programme in that place's brief."""
+    monkeypatch.setenv("DASHBOARD_CACHE", str(demo_cache))
+    app = AppTest.from_file(APP, default_timeout=90)
+    app.query_params.update(
+        {
+            "hood": "Verbena Walk",
+            "init_own": "true",
+            "init_title": "Beat meetings",
+            "init_start": "2023-07-01",
+        }
+    )
+    app.query_params["init_hoods"] = ["Tamarack Court", "Verbena Walk"]
+    app.switch_page("pages/neighborhood.py").run()
+    assert not app.exception
+    headers = [h.value.replace("\\", "") for h in app.header]
+    assert "Did it make a difference? Beat meetings" in headers
+    assert "Did it make a difference? Co-responder pilot (synthetic)" in headers

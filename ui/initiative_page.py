@@ -7,6 +7,7 @@ choice is in the URL, so the result is a link to share. Figures from `gate.initi
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -51,6 +52,7 @@ def render() -> None:
     for result in report.results:
         _measure(result, chosen.start)
     _assumptions(report)
+    _brief_links(report, is_own=st.session_state.get("init_own", False))
     widgets.provenance_footer(city, city.kinds_with_data())
 
 
@@ -115,6 +117,30 @@ def _measure(result, start: date) -> None:
             ).format(measure=result.measure, unit=result.unit)
         ),
         key=f"initiative_{result.kind}",
+    )
+
+
+def _brief_links(report: gate.InitiativeReport, is_own: bool) -> None:
+    """Links to the brief of each covered neighborhood, which then carries this result."""
+    chosen = report.initiative
+    asked = (
+        {
+            "init_own": "true",
+            "init_title": chosen.title,
+            "init_start": chosen.start.isoformat(),
+            "init_hoods": list(report.covered_names),
+        }
+        if is_own
+        else {}
+    )
+    links = [
+        f"[{widgets.md_escape(name)}](neighborhood?{urlencode({'hood': name, **asked}, doseq=True)})"
+        for name in report.covered_names
+    ]
+    st.markdown(
+        _("The brief of each covered neighborhood carries this result: {links}.").format(
+            links=", ".join(links)
+        )
     )
 
 
