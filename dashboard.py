@@ -62,9 +62,11 @@ PAGES = {
             "pages/overview.py",
             title="Overview",
             icon=":material/dashboard:",
-            url_path="overview",
+            url_path="home",
             default=True,
         ),
+        # The default page is served at "/"; this hidden twin keeps shared links to /overview working.
+        st.Page("pages/overview.py", title="Overview", url_path="overview", visibility="hidden"),
         *[_kind_page(schema) for schema in gate.SCHEMAS.values()],
         st.Page(
             "pages/neighborhood.py",

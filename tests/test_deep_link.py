@@ -26,4 +26,8 @@ def test_a_deep_link_is_the_first_visit_to_a_fresh_server(browser, demo_cache):
         page.goto(f"{url}/use-of-force")
         wait_for_script(page)
         assert page.locator("h1").first.inner_text() == "Use of force"
+        page.goto(f"{url}/overview")  # the default page's own path, as people share it
+        wait_for_script(page)
+        assert "policing at a glance" in page.locator("h1").first.inner_text()
+        assert page.get_by_text("Page not found").count() == 0
         page.context.close()
