@@ -66,6 +66,7 @@ __all__ = [
     "VoiceView",
     "brief_figures",
     "brief_file",
+    "brief_voice_rows",
     "count_text",
     "counting_rules",
     "current_snapshot_key",
@@ -399,6 +400,12 @@ rate_words = brief_view.rate_words
 def neighborhood_brief(city: CityData, hood_id: str, chosen: tuple, site: SitePolicy) -> Brief:
     """A neighborhood's brief per kind beside the whole city, every figure from `page` (this gate)."""
     return brief_view.assemble(city, hood_id, chosen, site, page)
+
+
+def brief_voice_rows(brief: Brief) -> PublishedTable:
+    """The brief's latest survey scores (what, place, month, score and change), as the file prints them."""
+    frame = pd.DataFrame(brief_view.voice_rows(brief), columns=["measure", "place", "month", "score"])
+    return _scores(frame, "survey scores")
 
 
 def brief_figures(brief: Brief) -> PublishedTable:

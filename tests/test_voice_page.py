@@ -76,3 +76,19 @@ def test_voice_page_sets_the_records_beside_the_scores(app):
     keys = {element.proto.id.rsplit("-", 1)[-1] for element in app.get("plotly_chart")}
     assert {"voice_records_crime_incident", "voice_records_complaint", "voice_records_use_of_force"} <= keys
     assert any("Cedar Flats: incidents per month" in c.value for c in app.caption)
+
+
+def test_neighborhood_page_shows_the_latest_trust_and_safety_scores(app, demo_cache):
+    """The neighborhood page gives the place's latest trust and safety scores, as the brief holds them."""
+    from query import gate
+
+    app.run()
+    app.switch_page("pages/neighborhood.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    city = gate.open_city(demo_cache, "demo")
+    first = sorted(city.neighborhood_names, key=lambda i: city.neighborhood_names[i])[0]
+    brief = gate.neighborhood_brief(city, first, (None, None), gate.SitePolicy())
+    metrics = {m.label.replace("\\", ""): m.value for m in app.metric}  # labels are Markdown-escaped
+    for item in brief.voice:
+        assert metrics[f"{item.place}: {gate.measure_words(item.measure)}"] == f"{item.score:.1f}"
+    assert any("0–100 scale" in c.value for c in app.caption)
