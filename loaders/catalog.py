@@ -142,6 +142,11 @@ class Source:
         ours = {"__geometry_x", "__geometry_y"}
         return {raw: role for raw, role in wanted.items() if raw not in joined | ours}
 
+    def reads_column(self, name: str) -> bool:
+        """Whether a published column found in the header is read although no key names it: every
+        column with identity fields = ["*"], and every score column an [unpivot] rule recognises."""
+        return self.identity.fields == ("*",) or bool(self.unpivot and self.unpivot.read(name))
+
     @property
     def is_reshaped(self) -> bool:
         """Whether rows were filtered, split, joined, merged or dropped here, so that the

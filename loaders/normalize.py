@@ -232,7 +232,8 @@ class Normalizer:
             found = lookup.get(recode_key(spoken))
             if found:
                 return found
-        return spoken.capitalize()
+        # "Low" is published for age, education and income alike: the type makes the label unique.
+        return f"{group_type.capitalize()}: {spoken.lower()}"
 
     def _recode(self, col, raw: pa.Table, n: int) -> pa.Array:
         fields = self.source.fields

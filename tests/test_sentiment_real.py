@@ -40,10 +40,11 @@ def chicago(tmp_path_factory):
     return root, outcome, path
 
 
-def _independent_district_trust(path: Path) -> pd.DataFrame:
-    """Per-district monthly TRUST read with pandas alone from the de-duplicated file."""
+def _independent_district_scores(path: Path, column: str = "TRUST") -> pd.DataFrame:
+    """Per-district monthly scores of one published column, read with pandas alone from the
+    de-duplicated file."""
     raw = pd.read_csv(path, dtype=str).drop_duplicates()
-    district = raw[raw["DISTRICT"].notna() & raw["SECTOR"].isna() & raw["TRUST"].notna()]
+    district = raw[raw["DISTRICT"].notna() & raw["SECTOR"].isna() & raw[column].notna()]
     start = pd.to_datetime(district["START_DATE"], format="%m/%d/%Y")
     end = pd.to_datetime(district["END_DATE"], format="%m/%d/%Y")
     monthly = district[(start.dt.day == 1) & (end == start + pd.offsets.MonthEnd(0))]
@@ -51,7 +52,7 @@ def _independent_district_trust(path: Path) -> pd.DataFrame:
         {
             "month": pd.to_datetime(monthly["START_DATE"], format="%m/%d/%Y").dt.date,
             "neighborhood_id": monthly["DISTRICT"],
-            "score": monthly["TRUST"].astype(float),
+            "score": monthly[column].astype(float),
         }
     ).sort_values(["neighborhood_id", "month"], ignore_index=True)
 
@@ -94,6 +95,24 @@ def test_chicago_district_monthly_trust_equals_pandas(chicago):
     ours = gate.sentiment_monthly(city, "trust").frame
     ours = ours[ours["neighborhood_id"].notna()][["month", "neighborhood_id", "score"]]
     ours = ours.sort_values(["neighborhood_id", "month"], ignore_index=True)
-    expected = _independent_district_trust(path)
+    expected = _independent_district_scores(path)
     assert len(ours) == 22 * 47
     pd.testing.assert_frame_equal(ours, expected, check_dtype=False)
+
+
+@pytest.mark.parametrize(
+    ("measure", "group", "column"),
+    [
+        ("trust", "Black", "T_RACE_AFRICAN_AMERICAN"),
+        ("listen", "White", "T_LISTEN_RACE_WHITE"),
+        ("safety", "Income: low", "S_INCOME_LOW"),
+    ],
+)
+def test_chicago_group_scores_equal_pandas(chicago, measure, group, column):
+    """A group's monthly district scores (read from its own column) equal pandas on that column."""
+    root, _, path = chicago
+    city = gate.open_city(root, "chicago")
+    ours = gate.sentiment_monthly(city, measure, group).frame
+    ours = ours[ours["neighborhood_id"].notna()][["month", "neighborhood_id", "score"]]
+    ours = ours.sort_values(["neighborhood_id", "month"], ignore_index=True)
+    pd.testing.assert_frame_equal(ours, _independent_district_scores(path, column), check_dtype=False)
