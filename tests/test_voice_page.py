@@ -92,3 +92,14 @@ def test_neighborhood_page_shows_the_latest_trust_and_safety_scores(app, demo_ca
     for item in brief.voice:
         assert metrics[f"{item.place}: {gate.measure_words(item.measure)}"] == f"{item.score:.1f}"
     assert any("0–100 scale" in c.value for c in app.caption)
+
+
+def test_data_page_lists_the_survey_with_its_reshaping_rules(app):
+    """The data page names the synthetic survey source, its rules in words and its dictionary."""
+    app.run()
+    app.switch_page("pages/data.py").run()
+    assert not app.exception, [e.message for e in app.exception]
+    texts = (" ".join(_texts(app)) + " ".join(s.value for s in app.subheader)).replace("\\", "")
+    assert "Resident survey: trust and safety scores (synthetic)" in texts
+    assert "read as one record each" in texts and "never summed" in texts
+    assert any("Community sentiment" in e.label for e in app.expander)

@@ -21,8 +21,10 @@ def render() -> None:
     )
     st.header("What is counted")
     for schema in SCHEMAS.values():
+        # A score kind is not counted: its figures are averages a publisher gave (store/schema.py).
+        how = "are published" if schema.is_score else "are counted in"
         st.markdown(
-            f"**{schema.title}** are counted in **{schema.unit_plural}**. {widgets.md_escape(schema.unit_note)}"
+            f"**{schema.title}** {how} **{schema.unit_plural}**. {widgets.md_escape(schema.unit_note)}"
         )
     st.markdown(
         "Dates are the date the event **happened** (not when it was reported or entered), in the city's own "
