@@ -17,26 +17,21 @@ from loaders.catalog_rules import (
     ROW_UNITS,
     Identity,
     Join,
-    Levels,
     MultiValue,
     Quality,
     Rollup,
     RowFilter,
-    Scores,
-    Unpivot,
     check_keys,
     check_unit,
     parse_filters,
     parse_identity,
     parse_join,
-    parse_levels,
     parse_multi_value,
     parse_quality,
     parse_rollup,
-    parse_scores,
-    parse_unpivot,
     published_unit,
 )
+from loaders.catalog_scores import Levels, Scores, Unpivot, parse_levels, parse_scores, parse_unpivot
 from store.schema import KINDS, schema_for
 
 PLATFORMS = ("socrata", "arcgis", "ckan", "csv", "demo")

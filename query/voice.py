@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from query.db import CityData
+from query.i18n import _
 from store.schema import ALL_GROUP, CITY_LEVEL, schema_for
 
 CITY_WORDS = "Whole city"
@@ -43,8 +44,10 @@ class ScoreScale:
     @property
     def words(self) -> str:
         if self.low is None or self.high is None:
-            return "average score (scale not published)"
-        return f"average score on the publisher's {self.low:g}–{self.high:g} scale"
+            return _("average score (scale not published)")
+        return _("average score on the publisher's {low}–{high} scale").format(
+            low=f"{self.low:g}", high=f"{self.high:g}"
+        )
 
 
 def kind_of(city: CityData) -> str | None:
@@ -54,7 +57,7 @@ def kind_of(city: CityData) -> str | None:
 
 
 def measure_words(measure: str) -> str:
-    return MEASURE_WORDS.get(measure, measure.replace("_", " "))
+    return _(MEASURE_WORDS[measure]) if measure in MEASURE_WORDS else measure.replace("_", " ")
 
 
 def measures(city: CityData, kind: str) -> tuple[str, ...]:
@@ -196,14 +199,18 @@ def latest(city: CityData, kind: str, hood_id: str, measures_wanted: tuple[str, 
     return out
 
 
-def change_words(item: LatestScore, unit: str = "points") -> str:
+def change_words(item: LatestScore) -> str:
     """A change in points in words; the publisher gives no margin of error, so it is not tested."""
     if item.change is None:
-        return "no score a year before to compare with"
+        return _("no score a year before to compare with")
     if abs(item.change) < 0.05:
-        return "the same as a year before"
-    direction = "higher" if item.change > 0 else "lower"
-    return f"{abs(item.change):.1f} {unit} {direction} than a year before ({item.year_before:.1f})"
+        return _("the same as a year before")
+    words = (
+        _("{n} points higher than a year before ({then})")
+        if item.change > 0
+        else _("{n} points lower than a year before ({then})")
+    )
+    return words.format(n=f"{abs(item.change):.1f}", then=f"{item.year_before:.1f}")
 
 
 @dataclass(frozen=True)
@@ -261,14 +268,18 @@ def assemble(
     span = _span(lines["month"]) if len(lines) else None
     sc = scale(city, kind)
     notes = [
-        f"Scores are averages a survey vendor published ({sc.words}), shown as published: they are not counts, "
-        "and no sum, rate or new average is made from them here.",
-        *(f"Method (publisher): {n}" for n in sc.methods),
-        "The publisher gives no margin of error, so a small move between months may be noise.",
+        _(
+            "Scores are averages a survey vendor published ({unit}), shown as published: they are not "
+            "counts, and no sum, rate or new average is made from them here."
+        ).format(unit=sc.words),
+        *(_("Method (publisher): {note}").format(note=n) for n in sc.methods),
+        _("The publisher gives no margin of error, so a small move between months may be noise."),
     ]
     if conflicting:
         notes.append(
-            f"{conflicting:,} place-months are not shown: the publisher gave two different scores for them."
+            _("{n} place-months are not shown: the publisher gave two different scores for them.").format(
+                n=f"{conflicting:,}"
+            )
         )
     return VoiceView(
         kind=kind,

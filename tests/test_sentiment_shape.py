@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from loaders.catalog import Catalog, CatalogError, load_catalog, parse_catalog
-from loaders.catalog_rules import Unpivot
+from loaders.catalog_scores import Unpivot
 from loaders.refresh import RefreshOptions, refresh
 from query import gate
 from store import snapshots

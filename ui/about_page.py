@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from query.gate import SCHEMAS
+from query.i18n import _
 from ui import session, settings, widgets
 from ui.filters import Selection
 
@@ -38,6 +39,18 @@ def render() -> None:
         "Records that neither method can place are counted as *Unassigned* and appear in city-wide totals only. "
         "The share of unassigned records of each feed is in its snapshot manifest. Published locations are "
         "usually moved to the block or an intersection by the publisher to protect privacy: maps are approximate."
+    )
+    st.header(_("Survey scores"))
+    st.markdown(
+        _(
+            "Where a city publishes residents' survey scores (trust in the police, feeling safe, whether "
+            "the police listen and show respect), the *Community voice* page shows them as the publisher "
+            "gives them: averages on the publisher's scale, already made from many answers, so no "
+            "small-numbers rule applies to them, and this site never adds them up, turns them into rates "
+            "or averages them again. Only calendar-month scores are drawn. A gap between two groups is "
+            "the difference of their two published scores. Scores stand beside the records for the same "
+            "place and months for comparison; the page does not say that one moved the other."
+        )
     )
     st.header("Small numbers")
     st.markdown(widgets.md_escape(settings.SITE.disclosure.note()))
