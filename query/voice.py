@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from query.db import CityData
-from query.i18n import _
+from query.i18n import _, ngettext
 from store.schema import ALL_GROUP, CITY_LEVEL, schema_for
 
 CITY_WORDS = "Whole city"
@@ -277,9 +277,13 @@ def assemble(
     ]
     if conflicting:
         notes.append(
-            _("{n} place-months are not shown: the publisher gave two different scores for them.").format(
-                n=f"{conflicting:,}"
-            )
+            ngettext(
+                "{n} monthly score is not shown: the publisher gave two different values for the same "
+                "place, month, measure and group.",
+                "{n} monthly scores are not shown: the publisher gave two different values for the same "
+                "place, month, measure and group.",
+                conflicting,
+            ).format(n=f"{conflicting:,}")
         )
     return VoiceView(
         kind=kind,

@@ -41,7 +41,7 @@ def test_copies_are_dropped_once_and_said_in_words(loaded):
     """Two copied rows are dropped before unpivoting; the data page says so, with the rows left."""
     _, snap, _ = loaded
     identity = snap.manifest.stats["identity"]
-    assert identity["copied_published_rows"] == 2 and identity["published_rows_kept"] == 8
+    assert identity["copied_published_rows"] == 2 and identity["published_rows_kept"] == 10
     figures = gate.source_quality(snap.manifest, gate.SitePolicy()).figures
     assert "2 published rows were copies of an earlier row" in " ".join(figures)
     assert any("read as one record each" in rule for rule in snap.manifest.provenance["rules"])
@@ -51,16 +51,7 @@ def test_levels_come_from_the_filled_keys_and_only_districts_are_placed(loaded):
     """City, area, district and sector rows are told apart; only district rows get a neighborhood."""
     _, _, table = loaded
     trust = table[(table["measure"] == "trust") & (table["group_type"] == "all")]
-    assert sorted(trust["geo_level"]) == [
-        "area",
-        "city",
-        "city",
-        "district",
-        "district",
-        "district",
-        "district",
-        "sector",
-    ]
+    assert sorted(trust["geo_level"]) == ["area", "city", "city"] + ["district"] * 6 + ["sector"]
     placed = trust[trust["neighborhood_id"].notna()]
     assert set(placed["geo_level"]) == {"district"} and set(placed["neighborhood_id"]) == {"1", "2"}
     assert set(trust.loc[trust["geo_level"] != "district", "geo_method"]) == {"other_level"}
@@ -71,7 +62,7 @@ def test_blank_cells_are_not_scores_and_groups_read_in_words(loaded):
     """February's blank listening columns make no score; AFRICAN_AMERICAN reads as Black residents."""
     _, _, table = loaded
     february = table[table["occurred_month"].astype(str) == "2021-02-01"]
-    assert "listen" not in set(february["measure"]) and len(february) == 6
+    assert "listen" not in set(february["measure"]) and len(february) == 3 * 6
     race = table[(table["group_type"] == "race") & (table["measure"] == "trust")]
     assert set(race["group_value"]) == {"Black", "White"}
     assert set(race["group_value_raw"]) == {"AFRICAN_AMERICAN", "WHITE"}
@@ -133,3 +124,17 @@ def test_misspelt_reshaping_keys_are_named_with_a_suggestion():
     assert "unknown key 'colums' (did you mean 'columns'?)" in text
     assert "'distric' is not one of" in text and "did you mean 'district'?" in text
     assert "needs [sources.scores]" in text
+
+
+def test_two_different_scores_for_one_place_and_month_show_neither(loaded):
+    """District 2's two February versions are both kept in the snapshot, but neither is drawn."""
+    root, _, table = loaded
+    versions = table[
+        (table["district"] == "2") & (table["measure"] == "trust") & (table["group_type"] == "all")
+    ]
+    assert sorted(versions["score"]) == [45.5, 46.25, 47.75]
+    city = gate.open_city(root, "chicago")
+    view = gate.voice_view(city, "2", (None, None))
+    shown = view.lines.frame.query("place != 'Whole city'")
+    assert set(shown["month"].astype(str)) == {"2021-01-01"}
+    assert any(note.startswith("2 monthly scores are not shown") for note in view.notes), view.notes
