@@ -37,7 +37,8 @@ from loaders.bootstrap import ensure_demo
 from query.gate import Filters, open_city
 from store.schema import SCHEMAS
 
-PAGES = {s.page_path: k for k, s in SCHEMAS.items()}
+# The pages of counted kinds, whose filters a visitor changes (a page of scores has no categories).
+PAGES = {s.page_path: k for k, s in SCHEMAS.items() if not s.is_score}
 CATEGORY_KEY = {k: s.category_param for k, s in SCHEMAS.items()}
 LOOPBACK = ("127.", "::1", "::ffff:127.")
 

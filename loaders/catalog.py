@@ -32,6 +32,7 @@ from loaders.catalog_rules import (
     parse_rollup,
     published_unit,
 )
+from loaders.catalog_scores import Levels, Scores, Unpivot, parse_levels, parse_scores, parse_unpivot
 from store.schema import KINDS, schema_for
 
 PLATFORMS = ("socrata", "arcgis", "ckan", "csv", "demo")
@@ -111,6 +112,9 @@ class Source:
     quality: Quality = field(default_factory=Quality)
     verified: bool | None = None  # None: not stated
     verified_note: str = ""
+    unpivot: Unpivot | None = None  # a wide export read as one row per score
+    levels: Levels | None = None  # the place a row describes, from which key fields are filled
+    scores: Scores | None = None  # the published scale and method of a score kind
 
     def fields_read(self) -> dict[str, str]:
         """Every published field this entry reads from the main table -> what it is read for."""
@@ -120,16 +124,25 @@ class Source:
         for raw, role in ((geo.lat_field, "lat"), (geo.lon_field, "lon"), (geo.district_field, "district")):
             if raw:
                 wanted.setdefault(raw, role)
-        wanted |= {raw: "identity" for raw in self.identity.fields}
+        wanted |= {raw: "identity" for raw in self.identity.fields if raw != "*"}
         if self.rollup:
             wanted |= {raw: "rollup key" for raw in self.rollup.key if raw not in wanted}
         wanted |= {rule.field: "row filter" for rule in self.filters}
         if self.multi_value:
             wanted |= {raw: "multi-value split" for raw in self.multi_value.split_rows}
+        if self.levels:
+            wanted |= {raw: "level" for _, raw in self.levels.by_filled if raw not in wanted}
+        if self.unpivot:
+            wanted |= {raw: "score" for _, raw in self.unpivot.columns if raw not in wanted}
         joined = set(self.join.fields) - {self.join.on} if self.join else set()
         # ArcGIS geometry arrives outside the attributes, under names of our own (platforms/base.py).
         ours = {"__geometry_x", "__geometry_y"}
         return {raw: role for raw, role in wanted.items() if raw not in joined | ours}
+
+    def reads_column(self, name: str) -> bool:
+        """Whether a published column found in the header is read although no key names it: every
+        column with identity fields = ["*"], and every score column an [unpivot] rule recognises."""
+        return self.identity.fields == ("*",) or bool(self.unpivot and self.unpivot.read(name))
 
     @property
     def is_reshaped(self) -> bool:
@@ -141,6 +154,7 @@ class Source:
             or self.rollup
             or self.join
             or (multi and multi.split_rows)
+            or self.unpivot
             or self.identity.duplicates != "refuse"
         )
 
@@ -156,6 +170,7 @@ class Source:
             words.append(self.join.describe())
         if self.filters:
             words.append("Kept at ingest: " + "; ".join(f.describe() for f in self.filters) + ".")
+        words += [rule.describe() for rule in (self.unpivot, self.levels, self.scores) if rule]
         return words
 
 
@@ -299,6 +314,9 @@ SOURCE_KEYS = frozenset(
         "quality",
         "verified",
         "verified_note",
+        "unpivot",
+        "levels",
+        "scores",
     }
 )
 GEOGRAPHY_KEYS = frozenset({"method", "lat", "lon", "district_field", "boundary_field", "crosswalk"})
@@ -361,7 +379,8 @@ def _rules(where: str, kind: str, body: dict, problems: list[str]) -> dict[str, 
         problems.append(f"{where}: row_unit {row_unit!r} is not one of {', '.join(ROW_UNITS)}")
     rollup = parse_rollup(where, body.get("rollup"), problems)
     multi = parse_multi_value(where, body.get("multi_value"), problems)
-    unit = published_unit(kind, row_unit, rollup, multi)
+    unpivot = parse_unpivot(where, body.get("unpivot"), problems)
+    unit = published_unit(kind, row_unit, rollup, multi, unpivot)
     if kind in KINDS and row_unit in ROW_UNITS:
         check_unit(where, kind, row_unit, unit, problems)
     verified = body.get("verified")
@@ -380,7 +399,20 @@ def _rules(where: str, kind: str, body: dict, problems: list[str]) -> dict[str, 
         "quality": parse_quality(where, body.get("quality", {}), problems),
         "verified": verified,
         "verified_note": str(body.get("verified_note", "")),
+        "unpivot": unpivot,
+        "levels": parse_levels(where, body.get("levels"), problems),
+        "scores": _scores(where, kind, body, problems),
     }
+
+
+def _scores(where: str, kind: str, body: dict, problems: list[str]) -> Scores | None:
+    """A score kind must say its scale: a chart of averages without one cannot be read."""
+    scores = parse_scores(where, body.get("scores"), problems)
+    if kind in KINDS and schema_for(kind).is_score and scores is None:
+        problems.append(
+            f"{where}: a {kind} source needs [sources.scores] (scale_min, scale_max, method_note)"
+        )
+    return scores
 
 
 def _check_fields(where: str, kind: str, fields: dict, body: dict, problems: list[str]) -> None:
@@ -396,10 +428,26 @@ def _check_fields(where: str, kind: str, fields: dict, body: dict, problems: lis
                 continue
             if (col.vocabulary and col.name + "_raw" in fields) or _derived_from_raw(col.name, fields):
                 continue
+            if _shaped(col.name, body):
+                continue
             problems.append(f"{where}: required column {col.name!r} has no entry under [fields]")
     for name in body.get("recode", {}):
         if name not in schema.names or not schema.column(name).vocabulary:
             problems.append(f"{where}: recode.{name} is not a recoded column of {kind}")
+
+
+# Columns of a score kind that the catalogue's reshaping tables fill, rather than a published field.
+SHAPED_BY = {
+    "geo_level": "levels",
+    "measure": "unpivot",
+    "group_type": "unpivot",
+    "group_value": "unpivot",
+    "score": "unpivot",
+}
+
+
+def _shaped(name: str, body: dict) -> bool:
+    return name in SHAPED_BY and bool(body.get(SHAPED_BY[name]))
 
 
 def _derived_from_raw(name: str, fields: dict) -> bool:

@@ -27,6 +27,8 @@ class Identity:
 
     def describe(self, record_field: str | None) -> str:
         names = ", ".join(self.fields) or (record_field or "?")
+        if self.fields == ("*",):
+            names = "every published column"
         how = f"a content hash (sha256) of {names}" if self.is_hash else f"the field(s) {names}"
         policy = {
             "refuse": "a pull with a repeated id is refused",
@@ -246,12 +248,16 @@ def parse_quality(where: str, body: dict, problems: list[str]) -> Quality:
     return Quality(**values)
 
 
-def published_unit(kind: str, row_unit: str, rollup: Rollup | None, multi: MultiValue | None) -> str:
+def published_unit(
+    kind: str, row_unit: str, rollup: Rollup | None, multi: MultiValue | None, unpivot: object = None
+) -> str:
     """The unit a snapshot counts, after the source's rules have been applied to its rows."""
     if rollup is not None:
         return rollup.to
     if multi is not None and multi.split_rows and row_unit == "incident":
         return "subject"
+    if unpivot:
+        return "score"
     return row_unit
 
 

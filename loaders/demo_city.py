@@ -25,7 +25,8 @@ DEMO_SEED = 20191
 CITY_NAME = "Demo City (synthetic)"
 # The synthetic "source last updated" time: after the last report (2025-12-31 + up to 5 days).
 SOURCE_UPDATED_AT = datetime(2026, 1, 7, 6, 0, tzinfo=UTC)
-KINDS = ("crime_incident", "complaint", "use_of_force")
+KINDS = ("crime_incident", "complaint", "use_of_force")  # the event feeds
+FEEDS = (*KINDS, "community_sentiment")  # ... and the resident survey (loaders/demo_sentiment.py)
 
 FIRST_YEAR = 2019
 FIRST_DAY = np.datetime64(f"{FIRST_YEAR}-01-01", "D")
@@ -41,7 +42,7 @@ DECIMALS = 6  # coordinates are published to ~0.1 m
 EXPECTED_EVENTS = {"crime_incident": 150_000, "complaint": 2_000, "use_of_force": 6_500}
 SUMMER_PEAK = {"crime_incident": 0.22, "complaint": 0.08, "use_of_force": 0.12}
 NULL_POINT_SHARE = {"crime_incident": 0.02, "use_of_force": 0.10}
-_STREAMS = {"city": 0, "crime_incident": 1, "complaint": 2, "use_of_force": 3}
+_STREAMS = {"city": 0, "crime_incident": 1, "complaint": 2, "use_of_force": 3, "community_sentiment": 4}
 STANDARD_OFFSET_S = 6 * 3600  # local standard time -> UTC; only used to stamp updated_at after the report
 
 
@@ -137,8 +138,8 @@ def _grid_rings(rng: np.random.Generator) -> tuple[np.ndarray, ...]:
 
 def raw_feed(kind: str, seed: int = DEMO_SEED) -> pa.Table:
     """The raw export of one synthetic feed (every column a string), cached per (kind, seed)."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown demo feed {kind!r}; expected one of {', '.join(KINDS)}")
+    if kind not in FEEDS:
+        raise ValueError(f"unknown demo feed {kind!r}; expected one of {', '.join(FEEDS)}")
     if seed < 0:
         raise ValueError(f"the demo seed must not be negative, not {seed}")
     return _raw_feed(kind, int(seed))
@@ -146,6 +147,13 @@ def raw_feed(kind: str, seed: int = DEMO_SEED) -> pa.Table:
 
 @functools.lru_cache(maxsize=8)
 def _raw_feed(kind: str, seed: int) -> pa.Table:
+    if kind == "community_sentiment":  # a survey, not events: its own module
+        from loaders.demo_sentiment import sentiment_feed
+
+        city = demo_city(seed)
+        return sentiment_feed(
+            city.ids, city.precincts, city.districts, city.population, city.crime_rate, _rng(seed, kind)
+        )
     builders = {"crime_incident": _crime, "complaint": _complaints, "use_of_force": _use_of_force}
     return builders[kind](demo_city(seed), _rng(seed, kind))
 

@@ -62,6 +62,9 @@ def quality_figures(source: Source, norm: NormalizeStats, shape: ShapeStats) -> 
         "filtered_out": shape.filtered_out,
         "split_added": shape.split_added,
         "blank_ids": shape.blank_ids,
+        "copies_dropped": shape.copies_dropped,
+        "published_rows_kept": shape.rows_in - shape.filtered_out - shape.copies_dropped,
+        "scores_read": shape.scores_read,
     }
 
 

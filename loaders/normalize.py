@@ -22,8 +22,18 @@ import pyarrow.compute as pc
 from loaders.catalog import City, Source
 from loaders.dates import guess_format, local_date, local_month, parse_dates
 from loaders.geo import NeighborhoodIndex, assign_neighborhoods
-from loaders.shape_columns import POSITION, RECORD_ID, ROLLUP_KEY, SEVERITY_RANK
-from store.schema import SEVERITY, schema_for
+from loaders.shape_columns import (
+    GROUP_RAW,
+    GROUP_TYPE,
+    LEVEL,
+    MEASURE,
+    POSITION,
+    RECORD_ID,
+    ROLLUP_KEY,
+    SCORE,
+    SEVERITY_RANK,
+)
+from store.schema import ALL_GROUP, SEVERITY, schema_for
 
 _SEPARATORS = re.compile(r"[\s\-_]+")
 RECODES_PATH = Path(__file__).with_name("recodes.toml")
@@ -32,6 +42,16 @@ TRUE_WORDS = frozenset({"Y", "YES", "TRUE", "T", "1", "INJURED"})
 FALSE_WORDS = frozenset({"N", "NO", "FALSE", "F", "0", "NOT INJURED", "NO INJURY"})
 # Where a recoded column is filled from another raw column when the source has no field for it.
 RECODE_FROM = {"offense_category": "offense_raw", "finding": "finding_raw", "force_type": "force_type_raw"}
+# Columns of a score kind filled from the shaping step's working columns (a wide export unpivoted).
+SHAPED = {
+    "geo_level": LEVEL,
+    "measure": MEASURE,
+    "group_type": GROUP_TYPE,
+    "group_value_raw": GROUP_RAW,
+    "score": SCORE,
+}
+# Group types whose published words map onto a shared vocabulary, so "AFRICAN_AMERICAN" reads "Black".
+GROUP_VOCABULARY = {"race": "race", "sex": "sex"}
 
 
 @cache
@@ -103,6 +123,11 @@ class Normalizer:
         if self.source.geography.method == "none":
             hood = pa.nulls(n, pa.string())
             method = pa.array(["unassigned"] * n, pa.string())
+        if self.source.levels is not None:
+            # A city, area or sector score belongs to no neighborhood; it stands beside them.
+            at = pc.fill_null(pc.equal(columns["geo_level"], self.source.levels.neighborhood), False)
+            hood = pc.if_else(at, hood, pa.scalar(None, pa.string()))
+            method = pc.if_else(at, method, pa.scalar("other_level"))
         columns["neighborhood_id"], columns["geo_method"] = hood, method
         columns["neighborhood_name"] = _lookup(hood, self.index.names)
         self._count(raw, columns, method)
@@ -168,7 +193,13 @@ class Normalizer:
             return _text(self._raw(raw, fields.get("district") or self.source.geography.district_field), n)
         if col.vocabulary:
             return self._recode(col, raw, n)
-        values = self._raw(raw, fields.get(name))
+        if name == "group_value" and GROUP_TYPE in raw.column_names:
+            return self._group_labels(self._raw(raw, GROUP_TYPE), self._raw(raw, GROUP_RAW))
+        if name in ("scale_min", "scale_max", "method_note") and name not in fields and self.source.scores:
+            value = getattr(self.source.scores, name)
+            return pa.array([value] * n, col.arrow_type)
+        working = SHAPED.get(name)
+        values = self._raw(raw, working if working in raw.column_names else fields.get(name))
         if values is None:
             return pa.nulls(n, col.arrow_type)
         if pa.types.is_timestamp(col.arrow_type):
@@ -177,7 +208,32 @@ class Normalizer:
             return _boolean(values)
         if pa.types.is_integer(col.arrow_type):
             return _whole_number(values)
+        if pa.types.is_floating(col.arrow_type):
+            return values if pa.types.is_floating(values.type) else _numbers_only(values)
         return _text(values, n)
+
+    def _group_labels(self, types: pa.Array, published: pa.Array) -> pa.Array:
+        """Each score's group in words: all residents, a shared vocabulary's word, or the publisher's."""
+        pairs = pc.binary_join_element_wise(pc.fill_null(types, ""), pc.fill_null(published, ""), "\x1f")
+        encoded = pc.dictionary_encode(pairs)
+        labels = []
+        for pair in encoded.dictionary.to_pylist():
+            group_type, _, word = pair.partition("\x1f")
+            labels.append(self._group_label(group_type, word))
+        return pc.take(pa.array(labels, pa.string()), encoded.indices)
+
+    def _group_label(self, group_type: str, word: str) -> str | None:
+        if group_type == "all" or not word:
+            return ALL_GROUP if group_type == "all" else None
+        vocabulary = GROUP_VOCABULARY.get(group_type)
+        spoken = word.replace("_", " ").strip()
+        if vocabulary:
+            lookup = {recode_key(str(k)): v for k, v in shared_recodes().get(vocabulary, {}).items()}
+            found = lookup.get(recode_key(spoken))
+            if found:
+                return found
+        # "Low" is published for age, education and income alike: the type makes the label unique.
+        return f"{group_type.capitalize()}: {spoken.lower()}"
 
     def _recode(self, col, raw: pa.Table, n: int) -> pa.Array:
         fields = self.source.fields

@@ -295,6 +295,9 @@ def _manifest(
             "repeated_rows": checks.get("repeated_id_rows", checks["duplicate_ids"]),
             "examples": checks.get("repeated_id_examples", []),
             "rollup_rows_in": checks.get("rollup_rows_in"),
+            # Wide exports: copies of a published row, dropped before it became one row per score.
+            "copied_published_rows": figures.get("copies_dropped", 0),
+            "published_rows_kept": figures.get("published_rows_kept") if source.unpivot else None,
         },
         "pages": result.pages,
         "pulled_rows": result.rows,

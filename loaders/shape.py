@@ -17,7 +17,16 @@ import pyarrow.compute as pc
 
 from loaders.catalog import Source
 from loaders.normalize import recode_key as comparable_key
-from loaders.shape_columns import POSITION, RECORD_ID, ROLLUP_KEY
+from loaders.shape_columns import (
+    GROUP_RAW,
+    GROUP_TYPE,
+    LEVEL,
+    MEASURE,
+    POSITION,
+    RECORD_ID,
+    ROLLUP_KEY,
+    SCORE,
+)
 
 
 @dataclass
@@ -28,6 +37,8 @@ class ShapeStats:
     split_added: int = 0
     split_mismatched: int = 0
     blank_ids: int = 0
+    copies_dropped: int = 0  # published rows identical in identity to an earlier one (wide exports)
+    scores_read: int = 0
     seen_fields: set[str] = field(default_factory=set)
 
     def as_dict(self) -> dict:
@@ -38,6 +49,8 @@ class ShapeStats:
             "split_added": self.split_added,
             "split_mismatched": self.split_mismatched,
             "blank_ids": self.blank_ids,
+            "copies_dropped": self.copies_dropped,
+            "scores_read": self.scores_read,
         }
 
 
@@ -49,6 +62,7 @@ class RowShaper:
         self.related = _prepared_related(source, related) if source.join and related is not None else None
         self.stats = ShapeStats()
         self._position = 0
+        self._seen_rows: set[str] = set()  # ids of the published rows kept so far (wide exports)
 
     def shape(self, raw: pa.Table) -> pa.Table:
         self.stats.rows_in += raw.num_rows
@@ -61,7 +75,10 @@ class RowShaper:
         multi = self.source.multi_value
         if multi and multi.split_rows:
             raw = self._split(raw, multi.split_rows, multi.token)
-        raw = raw.append_column(RECORD_ID, self._record_ids(raw))
+        if self.source.unpivot:
+            raw = self._scores(raw, self._record_ids(raw))
+        else:
+            raw = raw.append_column(RECORD_ID, self._record_ids(raw))
         if self.source.rollup:
             raw = raw.append_column(
                 ROLLUP_KEY, _joined([_trimmed(_column(raw, k)) for k in self.source.rollup.key])
@@ -113,9 +130,68 @@ class RowShaper:
         self.stats.split_added += len(rows) - raw.num_rows
         return out
 
+    def _scores(self, raw: pa.Table, ids: pa.Array) -> pa.Table:
+        """A wide row (one place and period) -> one row per published score, each with its own id.
+
+        Copies of a published row are dropped here, before they become dozens of score rows each,
+        so the manifest counts them as the publisher's rows ("5,008 rows were copies").
+        """
+        if self.source.identity.duplicates == "keep_one":
+            raw, ids = self._without_copies(raw, ids)
+        raw = raw.append_column(LEVEL, self._levels(raw))
+        unpivot = self.source.unpivot
+        read = {c: unpivot.read(c) for c in raw.column_names}
+        base = raw.select([c for c, r in read.items() if r is None])
+        pieces = []
+        for column, found in read.items():
+            if found is None:
+                continue
+            values = _trimmed(_column(raw, column))
+            present = pc.is_valid(values)
+            part = base.filter(present)
+            n = part.num_rows
+            measure, group_type, group = found
+            constants = {MEASURE: measure, GROUP_TYPE: group_type, GROUP_RAW: group or None}
+            for name, value in constants.items():
+                part = part.append_column(name, pa.array([value] * n, pa.string()))
+            part = part.append_column(SCORE, values.filter(present))
+            key = f"{measure}|{group_type}|{group}"
+            part = part.append_column(RECORD_ID, pc.binary_join_element_wise(ids.filter(present), key, "|"))
+            pieces.append(part)
+        if not pieces:
+            empty = {n: pa.array([], pa.string()) for n in (MEASURE, GROUP_TYPE, GROUP_RAW, SCORE, RECORD_ID)}
+            return pa.table({**{c: base.column(c).slice(0, 0) for c in base.column_names}, **empty})
+        out = pa.concat_tables(pieces)
+        self.stats.scores_read += out.num_rows
+        return out
+
+    def _without_copies(self, raw: pa.Table, ids: pa.Array) -> tuple[pa.Table, pa.Array]:
+        keep = np.ones(raw.num_rows, dtype=bool)
+        for i, value in enumerate(ids.to_pylist()):
+            if value in self._seen_rows:
+                keep[i] = False
+            else:
+                self._seen_rows.add(value)
+        self.stats.copies_dropped += int((~keep).sum())
+        mask = pa.array(keep)
+        return raw.filter(mask), ids.filter(mask)
+
+    def _levels(self, raw: pa.Table) -> pa.Array:
+        """The first level (most specific) whose key field is filled; the catch-all otherwise."""
+        levels = self.source.levels
+        if levels is None:
+            return pa.nulls(raw.num_rows, pa.string())
+        level = pa.nulls(raw.num_rows, pa.string())
+        for name, field_name in levels.by_filled:
+            filled = pc.fill_null(pc.is_valid(_trimmed(_column(raw, field_name))), False)
+            level = pc.if_else(pc.and_(pc.is_null(level), filled), pa.scalar(name), level)
+        return pc.fill_null(level, levels.otherwise)
+
     def _record_ids(self, raw: pa.Table) -> pa.Array:
         identity = self.source.identity
         names = identity.fields or (self.source.fields.get("record_id"),)
+        if names == ("*",):  # every published column: only exact copies share an id
+            names = tuple(c for c in raw.column_names if not c.startswith("__"))
         columns = [_trimmed(_column(raw, n)) for n in names]
         ids = _hash_rows(columns) if identity.is_hash else _joined(columns)
         self.stats.blank_ids += pc.sum(pc.is_null(ids)).as_py() or 0

@@ -27,7 +27,7 @@ from query.filters import (
     latest_months,
     per_year_factor,
 )
-from store.schema import KINDS, RACE_POPULATION_COLUMNS, VOCABULARIES, schema_for
+from store.schema import COUNT_KINDS, RACE_POPULATION_COLUMNS, VOCABULARIES, schema_for
 
 PARTIAL_SLACK_DAYS = 3
 UNSTABLE_RATE_BELOW = 20  # counts under this give rates too noisy to rank or compare
@@ -384,7 +384,7 @@ def city_overview(
 ) -> CityOverview:
     """Key figures and the highest-rate neighborhoods of every kind, for the overview page."""
     out = []
-    for kind in KINDS:
+    for kind in COUNT_KINDS:  # the overview's cards count records; scores have their own page
         if not city.has_data(kind):
             empty = pd.DataFrame(columns=["neighborhood_id", "name", "count", "population", "rate_per_1000"])
             out.append(KindOverview(kind, schema_for(kind).title, False, None, None, empty))

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
-from query import brief, brief_file, initiative
+from query import brief, brief_file, initiative, voice
 from query.db import CityData
 from query.export import ExportFile, to_csv_bytes
 from query.provenance import source_provenance
@@ -30,6 +30,10 @@ class Brief:
     made_at: datetime
     pin: str  # the as_of that reopens these figures on the site
     initiatives: tuple[initiative.InitiativeReport, ...] = ()  # programmes covering the place
+    # What residents said: the latest published trust and safety scores, here and city-wide.
+    voice: tuple[voice.LatestScore, ...] = ()
+    voice_notes: tuple[str, ...] = ()  # the scale and the publisher's method, in words
+    voice_unit: str = ""  # "average score on the publisher's 0–100 scale"
 
 
 def _initiatives(city: CityData, hood_id: str, asked: tuple) -> tuple[initiative.InitiativeReport, ...]:
@@ -58,7 +62,39 @@ def assemble(city: CityData, hood_id: str, chosen: tuple, site, page: PageFn, as
         made_at=datetime.now(UTC),
         pin=city.pin,
         initiatives=_initiatives(city, hood_id, asked),
+        **_voice(city, hood_id),
     )
+
+
+BRIEF_MEASURES = ("trust", "safety")
+
+
+def _voice(city: CityData, hood_id: str) -> dict:
+    """The latest trust and safety scores and their change against a year before, where published."""
+    kind = voice.kind_of(city)
+    if kind is None:
+        return {}
+    wanted = tuple(m for m in BRIEF_MEASURES if m in voice.measures(city, kind))
+    scale = voice.scale(city, kind)
+    notes = (
+        f"Survey scores: {scale.words}, as the publisher gives them (averages, not counts). "
+        "The publisher gives no margin of error, so a change of a point or two may be noise.",
+        *(f"Method (publisher): {n}" for n in scale.methods),
+    )
+    latest = tuple(voice.latest(city, kind, hood_id, wanted))
+    return {"voice": latest, "voice_notes": notes, "voice_unit": scale.words}
+
+
+def voice_rows(b: Brief) -> list[tuple[str, str, str, str]]:
+    """(what, place, month, score and change) per latest score: what the page and the file print."""
+    rows = []
+    for item in b.voice:
+        month = f"{item.month:%b %Y}" if item.month else "not published"
+        score = "not published" if item.score is None else f"{item.score:.1f}"
+        rows.append(
+            (voice.measure_words(item.measure), item.place, month, f"{score}; {voice.change_words(item)}")
+        )
+    return rows
 
 
 def _kind(city, kind: str, hood_id: str, window, site, page: PageFn) -> brief.KindBrief:
@@ -165,6 +201,23 @@ def figures_table(b: Brief) -> pd.DataFrame:
         if k.sustained_share:
             rows.append((k.title, b.hood_name, period, "sustained share", k.sustained_share, "allegations"))
     rows += _initiative_rows(b)
+    for item in b.voice:
+        month = f"{item.month:%b %Y}" if item.month else ""
+        unit = b.voice_unit
+        value = "" if item.score is None else f"{item.score:.1f}"
+        what = voice.measure_words(item.measure)
+        rows.append(("Community sentiment", item.place, month, f"{what}: latest score", value, unit))
+        change = "" if item.change is None else f"{item.change:+.1f}"
+        rows.append(
+            (
+                "Community sentiment",
+                item.place,
+                month,
+                f"{what}: change vs a year before, points",
+                change,
+                unit,
+            )
+        )
     columns = [name for name, _, _ in brief_file.FIGURE_FIELDS]
     return pd.DataFrame(rows, columns=columns)
 
@@ -182,11 +235,13 @@ def _initiative_rows(b: Brief) -> list[tuple]:
 def to_file(b: Brief) -> ExportFile:
     figures = figures_table(b)
     title = f"{b.hood_name}, {b.city_name}: neighborhood brief"
+    sections = ([_voice_section(b)] if b.voice else []) + [_section(b, k) for k in b.kinds]
+    sections += [_initiative_section(r) for r in b.initiatives]
     html_text = brief_file.page_html(
         title,
         _intro(b),
-        [_section(b, k) for k in b.kinds] + [_initiative_section(r) for r in b.initiatives],
-        [*b.sources, b.disclosure_rule],
+        sections,
+        [*b.sources, b.disclosure_rule, *b.voice_notes[1:]],
         b.made_at,
     )
     sources = [{"title": line} for line in b.sources]
@@ -234,6 +289,26 @@ def _section(b: Brief, k: brief.KindBrief) -> str:
             k.unit,
         )
         + "</section>"
+    )
+
+
+def _voice_section(b: Brief) -> str:
+    """What residents said, in two short rows (it must not push the brief past two A4 pages)."""
+    cells: dict[str, list[str]] = {}
+    for item in b.voice:
+        month = f"{item.month:%b %Y}" if item.month else "not published"
+        label = f"{voice.measure_words(item.measure).capitalize()}, {month}"
+        score = "not published" if item.score is None else f"{item.score:.1f}"
+        change = "" if item.change is None else f" ({item.change:+.1f})"
+        cells.setdefault(label, []).append(f"{item.place}: {score}{change}")
+    rows = [(label, *(places + ["", ""])[:2]) for label, places in cells.items()]
+    note = (
+        f"{b.voice_unit.capitalize()}, not counts; in brackets the change in points since the same month "
+        "a year before (the publisher gives no margin of error). The method is under Sources."
+    )
+    return (
+        f"<section><h2>Community sentiment: survey scores</h2>{brief_file.figure_rows(rows)}"
+        f"<p class='note'>{html.escape(note)}</p></section>"
     )
 
 

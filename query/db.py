@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from query.filters import CATEGORY_COLUMN, FINDING_KINDS, UNIT_COLUMN, person_columns
 from query.quality import unit_plural
 from store.cityindex import CityIndex, read_city_index
-from store.schema import KINDS, NEIGHBORHOOD_SCHEMA, schema_for
+from store.schema import COUNT_KINDS, KINDS, NEIGHBORHOOD_SCHEMA, SCORE_KINDS, schema_for
 from store.snapshots import POINTER_NAME, Snapshot, SnapshotError, current, dataset_dir, pinned
 
 DATA_FILE = "data.parquet"
@@ -90,7 +90,12 @@ class CityData:
         return "records" if units else schema_for(kind).unit_plural
 
     def kinds_with_data(self) -> tuple[str, ...]:
-        return tuple(k for k in KINDS if self.has_data(k))
+        """Kinds counted in records (crime, complaints, force) that this city publishes."""
+        return tuple(k for k in COUNT_KINDS if self.has_data(k))
+
+    def score_kinds_with_data(self) -> tuple[str, ...]:
+        """Kinds of published scores (community sentiment) that this city publishes."""
+        return tuple(k for k in SCORE_KINDS if self.has_data(k))
 
     def query(self, sql: str, params: Mapping[str, object] | None = None) -> pd.DataFrame:
         """Run one statement on a private cursor (connections are not thread-safe) and return a frame."""
@@ -300,8 +305,8 @@ def _create_cubes(con: duckdb.DuckDBPyConnection, snaps: Mapping[str, list[Snaps
     """
     made = []
     for kind in KINDS:
-        if kind in UNIT_COLUMN or not snaps.get(kind):
-            continue  # a distinct count of complaints or incidents needs the rows themselves
+        if kind in UNIT_COLUMN or not snaps.get(kind) or schema_for(kind).is_score:
+            continue  # scores are never counted  # a distinct count of complaints or incidents needs the rows themselves
         dims = ", ".join(["neighborhood_id", *cube_dimensions(kind)])
         con.execute(
             f"CREATE TABLE cubeday_{kind} AS SELECT occurred_date, occurred_month, {dims}, count(*) AS n "

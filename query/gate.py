@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
-from query import brief_view, initiative, row_release, snap
+from query import brief_view, initiative, row_release, snap, voice
 from query.aggregates import (
     UNSTABLE_RATE_BELOW,
     KeyFigures,
@@ -66,8 +66,10 @@ __all__ = [
     "SourceCheck",
     "SourceProvenance",
     "SourceQuality",
+    "VoiceView",
     "brief_figures",
     "brief_file",
+    "brief_voice_rows",
     "count_text",
     "counting_rules",
     "current_snapshot_key",
@@ -82,6 +84,7 @@ __all__ = [
     "latest_months",
     "list_city_ids",
     "map_table",
+    "measure_words",
     "named_initiatives",
     "neighborhood_brief",
     "open_city",
@@ -96,6 +99,7 @@ __all__ = [
     "records_refusal",
     "records_view",
     "schema_for",
+    "sentiment_monthly",
     "snapshot_query",
     "source_checks",
     "source_provenance",
@@ -104,6 +108,7 @@ __all__ = [
     "subset",
     "table_file",
     "unit_plural",
+    "voice_view",
 ]
 
 _ISSUED_HERE = object()  # only this module can make a PublishedTable (ui/ checks the type)
@@ -406,6 +411,12 @@ def neighborhood_brief(
     return brief_view.assemble(city, hood_id, chosen, site, page, asked)
 
 
+def brief_voice_rows(brief: Brief) -> PublishedTable:
+    """The brief's latest survey scores (what, place, month, score and change), as the file prints them."""
+    frame = pd.DataFrame(brief_view.voice_rows(brief), columns=["measure", "place", "month", "score"])
+    return _scores(frame, "survey scores")
+
+
 def brief_figures(brief: Brief) -> PublishedTable:
     """Every figure of the brief, one row each, as the page and the file print them."""
     return plain_table(brief_view.figures_table(brief), "brief figures")
@@ -448,3 +459,48 @@ def initiative_report(city: CityData, chosen: Initiative) -> InitiativeReport:
 def initiative_places(city: CityData, names_or_ids) -> tuple[str, ...]:
     """Neighborhood ids for the ids or names a link or the catalogue gave (unknown ones dropped)."""
     return initiative.place_ids(city, names_or_ids)
+
+
+# --- scores (community sentiment) ------------------------------------------------------------------
+# The disclosure rule for scores: a publisher's averages are already aggregates over many residents,
+# so they leave as published, with no small-cell suppression; but nothing here sums, rates or
+# re-averages them, so no figure leaves that the publisher did not give (or the difference of two).
+
+VoiceView = voice.VoiceView
+measure_words = voice.measure_words
+
+
+def _scores(frame: pd.DataFrame, what: str) -> PublishedTable:
+    return PublishedTable(frame.reset_index(drop=True), what, _ISSUED_HERE)
+
+
+def sentiment_monthly(
+    city: CityData,
+    measure: str,
+    group: str = "all residents",
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> PublishedTable:
+    """Monthly published scores of one measure and group for every neighborhood, and the city line
+    (neighborhood_id None, neighborhood_name "Whole city"). Columns: month (first day, a date),
+    neighborhood_id, neighborhood_name, score. Empty when the city publishes no scores."""
+    kind = voice.kind_of(city)
+    columns = ["month", "neighborhood_id", "neighborhood_name", "score"]
+    if kind is None:
+        return _scores(pd.DataFrame(columns=columns), "scores by month")
+    frame, _ = voice.monthly(city, kind, (measure,), group, (), (date_from, date_to))
+    return _scores(frame[columns], "scores by month")
+
+
+def voice_view(
+    city: CityData,
+    hood_id: str | None,
+    window: tuple[date | None, date | None],
+    measure: str | None = None,
+    group_type: str | None = None,
+) -> VoiceView | None:
+    """The Community voice page's figures for a place (None: the whole city), or None without scores."""
+    if voice.kind_of(city) is None:
+        return None
+    return voice.assemble(city, hood_id, window, measure, group_type, _scores)

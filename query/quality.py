@@ -86,6 +86,14 @@ def _identity(identity: dict, records: int) -> list[str]:
             identity.get("policy"), "found"
         )
         out.append(f"{repeated:,} rows repeated another record's id and were {what}.")
+    copies = identity.get("copied_published_rows") or 0
+    if copies:
+        kept = identity.get("published_rows_kept")
+        left = f"; the scores are read from the {kept:,} rows left" if kept else ""
+        out.append(
+            f"{copies:,} published rows were copies of an earlier row (the same in every identity field) "
+            f"and were dropped{left}."
+        )
     merged_in = identity.get("rollup_rows_in")
     if merged_in:
         out.append(f"{merged_in:,} published rows were combined into {records:,} records.")

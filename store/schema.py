@@ -12,9 +12,20 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-KINDS = ("crime_incident", "complaint", "use_of_force")
+KINDS = ("crime_incident", "complaint", "use_of_force", "community_sentiment")
 
-GEO_METHODS = ("point", "source_field", "unassigned")
+# "other_level": a score published for a larger or smaller place than a neighborhood (the whole
+# city, an area, a sector); it is kept, but belongs to no neighborhood.
+GEO_METHODS = ("point", "source_field", "unassigned", "other_level")
+# What a kind's figures are: counts of records (summed, rated per resident, hidden when small), or
+# scores a publisher already averaged (shown as published: never summed, rated or re-averaged).
+MEASURE_TYPES = ("count", "score")
+# Places a survey score can describe, from the whole city down; CITY_LEVEL is the city line.
+GEO_LEVELS = ("city", "area", "district", "neighborhood", "sector")
+CITY_LEVEL = "city"
+ALL_GROUP = "all residents"
+# Who a score describes: everyone, or residents of one group of one of these dimensions.
+GROUP_TYPES = ("all", "race", "age", "sex", "education", "income")
 
 RACE_VALUES = (
     "Black",
@@ -63,6 +74,8 @@ UNIT_PLURALS = {
     "officer": "officer involvements",
     "allegation": "allegations",
     "complaint": "complaints",
+    "place_period": "rows of one place and period",
+    "score": "scores",
 }
 
 # Most serious first: when several offenses make one incident, or several force types are listed
@@ -127,6 +140,21 @@ class KindSchema:
     has_findings: bool = False
     group_column: str | None = None  # distinct units counted beside the records ("incident_id")
     group_words: tuple[str, str] | None = None  # ("incident", "incidents")
+    # Scores instead of counts (MEASURE_TYPES): every layer that counts, sums or rates reads this
+    # and skips or adapts, so a score kind is never summed, rated or suppressed as a count.
+    measure_type: str = "count"
+    score_column: str | None = None  # "score"
+    measure_column: str | None = None  # what was asked: "trust", "safety", ...
+    group_type_column: str | None = None  # who the score describes: "race", ...
+    group_value_column: str | None = None  # ... and which of them: "Black"
+    level_column: str | None = None  # the place the score describes: GEO_LEVELS
+    method_column: str | None = None  # the publisher's method note, stated on every chart
+    # The gap shown by default where published (group type, first, second).
+    default_gap: tuple[str, str, str] | None = None
+
+    @property
+    def is_score(self) -> bool:
+        return self.measure_type == "score"
 
     @property
     def names(self) -> list[str]:
@@ -298,7 +326,63 @@ USE_OF_FORCE = KindSchema(
     group_words=("incident", "incidents"),
 )
 
-SCHEMAS: dict[str, KindSchema] = {s.kind: s for s in (CRIME_INCIDENT, COMPLAINT, USE_OF_FORCE)}
+_F64 = pa.float64()
+
+COMMUNITY_SENTIMENT = KindSchema(
+    kind="community_sentiment",
+    title="Community sentiment",
+    unit_singular="score",
+    unit_plural="scores",
+    unit_note="One row per period, place, survey measure and group of residents: an average score "
+    "a survey vendor published, on its published scale. Scores are averages, not counts: they are "
+    "shown as published and never summed, rated or averaged again here.",
+    columns=COMMON_COLUMNS
+    + (
+        Column(
+            "period_end", _TS, "Last day of the period the score covers (occurred_at is its first).", True
+        ),
+        Column(
+            "geo_level",
+            _STR,
+            "The place the score describes: city, area, district, neighborhood or sector.",
+            True,
+        ),
+        Column("area", _STR, "Area as published (a group of districts), if any."),
+        Column("sector", _STR, "Sector as published (part of a district), if any."),
+        Column("measure", _STR, "What residents were asked about: trust, safety, listen, respect, ...", True),
+        Column(
+            "group_type",
+            _STR,
+            "Which residents the score describes: all, race, age, sex, education or income.",
+            True,
+        ),
+        Column("group_value", _STR, "The group within that type (all residents, Black, female, ...).", True),
+        Column("group_value_raw", _STR, "The group as published (e.g. the column name's ending)."),
+        Column("score", _F64, "The published average score, on the scale below.", True),
+        Column("scale_min", _F64, "Lowest score the published scale allows."),
+        Column("scale_max", _F64, "Highest score the published scale allows."),
+        Column("method_note", _STR, "The publisher's note on how scores are made (survey, weighting)."),
+    ),
+    accepted_units=("score",),
+    page_title="Community voice",
+    page_path="community-voice",
+    page_icon="forum",
+    measure_type="score",
+    score_column="score",
+    measure_column="measure",
+    group_type_column="group_type",
+    group_value_column="group_value",
+    level_column="geo_level",
+    method_column="method_note",
+    default_gap=("race", "Black", "White"),
+)
+
+SCHEMAS: dict[str, KindSchema] = {
+    s.kind: s for s in (CRIME_INCIDENT, COMPLAINT, USE_OF_FORCE, COMMUNITY_SENTIMENT)
+}
+# The kinds whose figures are counts of records, and those whose figures are published scores.
+COUNT_KINDS = tuple(k for k, s in SCHEMAS.items() if not s.is_score)
+SCORE_KINDS = tuple(k for k, s in SCHEMAS.items() if s.is_score)
 
 # Reference data per city, published as a snapshot like any feed.
 NEIGHBORHOOD_COLUMNS: tuple[Column, ...] = (

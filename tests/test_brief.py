@@ -149,3 +149,25 @@ def test_time_to_close_and_injuries_equal_a_pandas_count(city, demo_cache):
         else:
             known = rows["subject_injured"].dropna()
             assert f"({int(known.sum()):,} of {len(known):,})" in k.extra[0]
+
+
+def test_brief_holds_the_latest_trust_and_safety_scores_and_their_trend(city):
+    """The brief, its CSV and its HTML give the latest trust and safety scores, here and city-wide."""
+    hood = _hood(city)
+    b = gate.neighborhood_brief(city, hood, (None, None), SITE)
+    assert [(v.measure, v.place) for v in b.voice] == [
+        ("trust", b.hood_name),
+        ("trust", "Whole city"),
+        ("safety", b.hood_name),
+        ("safety", "Whole city"),
+    ]
+    monthly = gate.sentiment_monthly(city, "trust").frame
+    mine = monthly[monthly["neighborhood_id"] == hood].sort_values("month")
+    assert b.voice[0].score == mine["score"].iloc[-1] and b.voice[0].year_before == mine["score"].iloc[-13]
+    bundle = zipfile.ZipFile(io.BytesIO(gate.brief_file(b).data))
+    page = bundle.read("brief.html").decode("utf-8")
+    rows = list(csv.DictReader(io.StringIO(bundle.read("figures.csv").decode("utf-8-sig"))))
+    scores = [r for r in rows if r["kind"] == "Community sentiment"]
+    assert len(scores) == 8 and all("0–100 scale" in r["unit"] for r in scores)
+    assert f"{b.hood_name}: {b.voice[0].score:.1f} ({b.voice[0].change:+.1f})" in page
+    assert "SYNTHETIC" in page and "not counts" in page

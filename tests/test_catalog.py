@@ -12,10 +12,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def test_shipped_catalogue_is_valid_and_covers_all_three_kinds_per_preset():
-    """sources.toml loads; the demo city has every kind; NYC and Seattle have real endpoints."""
+    """sources.toml loads; Demo City and Chicago have every kind; the real presets have real endpoints."""
+    from store.schema import KINDS
+
     catalog = load_catalog()
-    assert {s.kind for s in catalog.for_city("demo")} == {"crime_incident", "complaint", "use_of_force"}
-    for city in ("nyc", "seattle"):
+    assert {s.kind for s in catalog.for_city("demo")} == set(KINDS)
+    assert {s.kind for s in catalog.for_city("chicago")} == set(KINDS)
+    for city in ("nyc", "seattle", "chicago"):
         sources = catalog.for_city(city)
         assert sources and all(
             s.endpoint.startswith("https://") and s.landing_page and s.licence for s in sources

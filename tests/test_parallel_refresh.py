@@ -6,11 +6,11 @@ from store.cityindex import read_city_index
 
 
 def test_jobs_2_refreshes_every_demo_source_into_a_folder(tmp_path, capsys):
-    """Three demo sources refreshed by two processes are all current and listed in the city index."""
+    """Every demo source refreshed by two processes is current and listed in the city index."""
     assert main(["--cache", str(tmp_path), "refresh", "--city", "demo", "--jobs", "2"]) == 0
     index = read_city_index(tmp_path, "demo")
     ids = [d for ids in index.datasets.values() for d in ids]
-    assert sorted(ids) == ["demo_complaints", "demo_crime", "demo_use_of_force"]
+    assert sorted(ids) == ["demo_complaints", "demo_crime", "demo_sentiment", "demo_use_of_force"]
     assert all(snapshots.current(tmp_path, d) is not None for d in ids)
     assert "demo_crime" in capsys.readouterr().out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from query.gate import SCHEMAS
+from query.i18n import _
 from ui import session, settings, widgets
 from ui.filters import Selection
 
@@ -21,8 +22,10 @@ def render() -> None:
     )
     st.header("What is counted")
     for schema in SCHEMAS.values():
+        # A score kind is not counted: its figures are averages a publisher gave (store/schema.py).
+        how = "are published" if schema.is_score else "are counted in"
         st.markdown(
-            f"**{schema.title}** are counted in **{schema.unit_plural}**. {widgets.md_escape(schema.unit_note)}"
+            f"**{schema.title}** {how} **{schema.unit_plural}**. {widgets.md_escape(schema.unit_note)}"
         )
     st.markdown(
         "Dates are the date the event **happened** (not when it was reported or entered), in the city's own "
@@ -36,6 +39,18 @@ def render() -> None:
         "Records that neither method can place are counted as *Unassigned* and appear in city-wide totals only. "
         "The share of unassigned records of each feed is in its snapshot manifest. Published locations are "
         "usually moved to the block or an intersection by the publisher to protect privacy: maps are approximate."
+    )
+    st.header(_("Survey scores"))
+    st.markdown(
+        _(
+            "Where a city publishes residents' survey scores (trust in the police, feeling safe, whether "
+            "the police listen and show respect), the *Community voice* page shows them as the publisher "
+            "gives them: averages on the publisher's scale, already made from many answers, so no "
+            "small-numbers rule applies to them, and this site never adds them up, turns them into rates "
+            "or averages them again. Only calendar-month scores are drawn. A gap between two groups is "
+            "the difference of their two published scores. Scores stand beside the records for the same "
+            "place and months for comparison; the page does not say that one moved the other."
+        )
     )
     st.header("Small numbers")
     st.markdown(widgets.md_escape(settings.SITE.disclosure.note()))

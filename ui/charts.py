@@ -272,3 +272,67 @@ def before_after(published: gate.PublishedTable, unit: str, start) -> go.Figure:
         shapes=[{**start_line, "line": {"color": "#444", "width": 1, "dash": "dash"}}],
     )
     return go.Figure(data=lines, layout=layout)
+
+
+def score_lines(
+    published: gate.PublishedTable,
+    *,
+    series: str,
+    dashed: str | None = None,
+    scale: tuple[float | None, float | None] = (None, None),
+    unit: str = "score",
+) -> go.Figure:
+    """Published scores over time, one line per `series` value; rows whose `place` is `dashed` (the
+    city line) are drawn dashed beside the solid ones. The y axis spans the publisher's scale where
+    known, so a small move is not drawn as a cliff."""
+    df = _frame(published)
+    lines = []
+    keys = list(dict.fromkeys(df[series])) if len(df) else []
+    for i, key in enumerate(keys):
+        rows = df[df[series] == key]
+        groups = [(rows, "solid", "")]
+        if dashed is not None and "place" in rows:
+            groups = [
+                (rows[rows["place"] != dashed], "solid", ""),
+                (rows[rows["place"] == dashed], "dash", f" ({_text(dashed)})"),
+            ]
+        for part, style, suffix in groups:
+            if part.empty:
+                continue
+            name = _text(key) + suffix
+            lines.append(
+                {
+                    "type": "scatter",
+                    "x": part["month"],
+                    "y": part["score"].astype("float64"),
+                    "mode": "lines",
+                    "name": name,
+                    "line": {"color": PALETTE[i % len(PALETTE)], "width": 2, "dash": style},
+                    "hovertemplate": f"{name}, %{{x|%b %Y}}: %{{y:.1f}} {_text(unit)}<extra></extra>",
+                }
+            )
+    low, high = scale
+    yaxis = (
+        {"range": [low, high], "rangemode": "normal"}
+        if low is not None and high is not None
+        else {"rangemode": "normal"}
+    )
+    layout = _layout(y_title=unit, yaxis=yaxis, showlegend=True, legend={"orientation": "h", "y": -0.2})
+    return go.Figure(data=lines, layout=layout)
+
+
+def gap_line(published: gate.PublishedTable, first: str, second: str, unit: str = "points") -> go.Figure:
+    """The gap between two groups' published scores (first minus second), month by month."""
+    df = _frame(published)
+    line = {
+        "type": "scatter",
+        "x": df["month"] if len(df) else [],
+        "y": df["gap"].astype("float64") if len(df) else [],
+        "mode": "lines",
+        "line": {"color": PALETTE[5], "width": 2},
+        "hovertemplate": f"%{{x|%b %Y}}: %{{y:+.1f}} {_text(unit)}<extra></extra>",
+    }
+    title = f"{first} minus {second}, {unit}"
+    return go.Figure(
+        data=[line], layout=_layout(y_title=title, yaxis={"rangemode": "normal", "zeroline": True})
+    )

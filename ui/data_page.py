@@ -26,7 +26,7 @@ def render() -> None:
     for source in session.provenance(city.city_id, city.snapshot_key):
         _source_card(city, selection, source)
     st.header("Data dictionary")
-    for kind in city.kinds_with_data():
+    for kind in (*city.kinds_with_data(), *city.score_kinds_with_data()):
         schema = schema_for(kind)
         with st.expander(f"{schema.title}: counted in {schema.unit_plural}"):
             st.caption(schema.unit_note)

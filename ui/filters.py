@@ -78,7 +78,8 @@ def sidebar(
     label = city.index.neighborhood_label
     hoods = _multi(bar, f"{label}s", hood_ids, "hood", notices, names.get)
     by_kind = {}
-    if page_kind and city.has_data(page_kind):
+    # Category and person filters narrow counted records; a page of scores has none of them.
+    if page_kind and city.has_data(page_kind) and not gate.schema_for(page_kind).is_score:
         by_kind[page_kind] = _kind_filters(
             bar, session.filter_options(city.city_id, city.snapshot_key, page_kind), notices
         )

@@ -10,6 +10,7 @@ import streamlit as st
 
 from query import gate
 from query.gate import CityData
+from query.i18n import _
 from ui import charts, session, settings, widgets
 from ui.filters import Selection
 from ui.source_check import render_how_counted
@@ -36,6 +37,7 @@ def render() -> None:
         _kind(city, brief, kind_brief)
     for report in brief.initiatives:
         _initiative(report)
+    _voice(brief)
     widgets.download_later(
         "Download this brief (HTML to print, CSV of every figure, datapackage.json)",
         lambda: gate.brief_file(brief),
@@ -46,6 +48,34 @@ def render() -> None:
         widgets.table(gate.brief_figures(brief))
     _changes(city)
     widgets.provenance_footer(city, city.kinds_with_data())
+
+
+def _voice(brief: gate.Brief) -> None:
+    """What residents said: the latest trust and safety scores here and city-wide, and their change."""
+    if not brief.voice:
+        return
+    st.header(_("Community sentiment"))
+    hood = widgets.md_escape(brief.hood_name)
+    cols = st.columns(max(len(brief.voice), 1))
+    for column, item in zip(cols, brief.voice, strict=True):
+        with column:
+            value = _("not published") if item.score is None else f"{item.score:.1f}"
+            month = f"{item.month:%b %Y}" if item.month else ""
+            widgets.figure(
+                f"{widgets.md_escape(item.place)}: {gate.measure_words(item.measure)}",
+                value,
+                help=_("Latest published monthly score ({month}); {unit}").format(
+                    month=month, unit=brief.voice_unit
+                ),
+            )
+    widgets.table(gate.brief_voice_rows(brief))
+    for note in brief.voice_notes:
+        st.caption(widgets.md_escape(note))
+    st.caption(
+        _("{hood}: more on the *Community voice* page, beside the records for the same months.").format(
+            hood=hood
+        )
+    )
 
 
 def _changes(city: CityData) -> None:

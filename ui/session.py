@@ -184,3 +184,18 @@ def filter_options(city_id: str, snapshot_key: str, kind: str) -> gate.FilterOpt
 def provenance(city_id: str, snapshot_key: str) -> list[gate.SourceProvenance]:
     """Sources of the city's current snapshots; a minute's cache, since a failed refresh changes no snapshot."""
     return gate.source_provenance(_open(str(cache_root()), city_id, snapshot_key))
+
+
+@st.cache_resource(ttl="1h", max_entries=128, show_spinner=False)
+def voice(
+    city_id: str,
+    snapshot_key: str,
+    hood_id: str | None,
+    window: tuple,
+    measure: str | None,
+    group_type: str | None,
+) -> gate.VoiceView | None:
+    """The Community voice page's scores for one place, period, measure and group type."""
+    return gate.voice_view(
+        _open(str(cache_root()), city_id, snapshot_key), hood_id, window, measure, group_type
+    )

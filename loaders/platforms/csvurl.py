@@ -37,6 +37,7 @@ class CsvAdapter:
             encoding = choose_encoding(path, download.content_type, source.encoding, source.source_id, url)
             header = read_header(path, encoding, source.source_id, url)
             wanted = set(header) if request.is_probe else _check_header(source, header, url)
+            wanted |= {name for name in header if source.reads_column(name)}
             pages = rows = 0
             for batch in _batches(path, encoding, header, wanted, source.source_id):
                 emit(pa.Table.from_batches([batch]))

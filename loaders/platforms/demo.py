@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from loaders.demo_city import (
     DEMO_SEED,
-    KINDS,
+    FEEDS,
     SOURCE_UPDATED_AT,
     boundaries_geojson,
     population_csv,
@@ -35,7 +35,7 @@ class DemoAdapter:
     def pull(self, request: PullRequest, http: HttpClient, emit: Emit, progress: Progress) -> PullResult:
         source = request.source
         kind, seed = parse_endpoint(source.endpoint, source.source_id)
-        if kind not in KINDS:
+        if kind not in FEEDS:
             raise FeedConfigError(source.source_id, f"no demo feed {kind!r}", url=source.endpoint)
         table = raw_feed(kind, seed)
         has_updates = RAW_UPDATED_AT in table.column_names
