@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from loaders.demo_tables import PLANTED_INITIATIVE
+
 FIRST_MONTH = np.datetime64("2019-01", "M")
 MONTHS = 84  # 2019-01 .. 2025-12, like the other demo feeds
 # Listening and respect questions join the survey two years in (as in Chicago's real export).
@@ -52,12 +54,23 @@ def sentiment_feed(
     columns: dict[str, np.ndarray] = {}
     for measure, (prefix, base) in MEASURES.items():
         shared = base + level[:, None] + drift + season + rng.normal(0, 1.2, (n, MONTHS))
+        if measure == "TRUST":
+            shared = shared + _planted_trust(ids)
         blank = np.zeros(MONTHS, bool) if measure in ("TRUST", "SAFETY") else months < LATER_MEASURES_FROM
         columns[measure] = _with_aggregates(shared, weights, blank)
         for group, offset in GROUPS.items():
             noisy = shared + offset + rng.normal(0, 2.0, (n, MONTHS))
             columns[prefix + group] = _with_aggregates(noisy, weights, blank)
     return _table(ids, precincts, districts, district_names, columns)
+
+
+def _planted_trust(ids: tuple[str, ...]) -> np.ndarray:
+    """Points added to trust where and from when the planted initiative acts (loaders/demo_tables.py)."""
+    plant = PLANTED_INITIATIVE
+    start = np.datetime64(plant["start"][:7], "M")
+    after = (FIRST_MONTH + np.arange(MONTHS)) >= start
+    rows = np.isin(np.array(ids), plant["neighborhood_ids"])
+    return np.outer(rows, after) * plant["trust_points"]
 
 
 def _with_aggregates(hoods: np.ndarray, weights: np.ndarray, blank: np.ndarray) -> np.ndarray:

@@ -164,12 +164,14 @@ MOS_GENDERS = {"M": 31_598, "F": 1_760}
 MOS_AGES = ((21, 25, 2_205), (25, 35, 20_332), (35, 45, 9_403), (45, 55, 1_395), (55, 61, 23))
 
 # A planted programme effect, so "Did it make a difference?" can be checked on data whose answer is
-# known: from START, use of force in these two neighborhoods happens at RATE_RATIO of its old rate.
-# Crime and complaints are left alone there (the page must find no clear difference for them). The
+# known: from START, use of force in these two neighborhoods happens at RATE_RATIO of its old rate,
+# and residents' trust score there rises by TRUST_POINTS (loaders/demo_sentiment.py). Crime,
+# complaints and feeling safe are left alone there (the page must find no clear difference). The
 # catalogue names the same initiative for Demo City (loaders/sources.toml).
 PLANTED_INITIATIVE = {
     "kind": "use_of_force",
     "neighborhood_ids": ("N20", "N22"),  # Tamarack Court, Verbena Walk
     "start": "2023-07-01",
     "rate_ratio": 0.6,
+    "trust_points": 8.0,
 }

@@ -13,6 +13,7 @@ from datetime import date
 
 import pandas as pd
 
+from query import voice
 from query.db import CityData
 from query.did import LEVEL, DidEstimate, estimate
 from query.i18n import _
@@ -82,8 +83,9 @@ def evaluate(city: CityData, initiative: Initiative) -> InitiativeReport:
     refusal = _refusal(covered, len(known))
     if refusal:
         return InitiativeReport(initiative, names, (), refusal=refusal)
-    results = tuple(_count_result(city, kind, initiative, set(covered)) for kind in city.kinds_with_data())
-    return InitiativeReport(initiative, names, results)
+    results = [_count_result(city, kind, initiative, set(covered)) for kind in city.kinds_with_data()]
+    results += _score_results(city, initiative, set(covered))
+    return InitiativeReport(initiative, names, tuple(results))
 
 
 def _refusal(covered: tuple[str, ...], n_places: int) -> str | None:
@@ -139,6 +141,48 @@ def _count_result(city: CityData, kind: str, initiative: Initiative, covered: se
     verdict = CHANGED if found.is_clear else NO_CLEAR
     sentence = _sentence(unit, verdict, found)
     return MeasureResult(kind, measure, unit, verdict, sentence, found, lines)
+
+
+SCORE_MEASURES = ("trust", "safety")  # the two every survey in view publishes from its start
+
+
+def score_panel(city: CityData, kind: str, measure: str) -> pd.DataFrame:
+    """All residents' monthly score per neighborhood (the publisher's own, never averaged here)."""
+    frame, _conflicting = voice.monthly(city, kind, (measure,))
+    frame = frame[frame["neighborhood_id"].notna()]
+    out = pd.DataFrame(
+        {"place": frame["neighborhood_id"], "month": pd.to_datetime(frame["month"]), "value": frame["score"]}
+    )
+    return out.astype({"value": float}).reset_index(drop=True)
+
+
+def _score_results(city: CityData, initiative: Initiative, covered: set[str]) -> list[MeasureResult]:
+    kind = voice.kind_of(city)
+    if kind is None:
+        return []
+    unit = voice.scale(city, kind).words
+    start = pd.Timestamp(initiative.start).to_period("M").to_timestamp()
+    results = []
+    for measure in (m for m in voice.measures(city, kind) if m in SCORE_MEASURES):
+        name = voice.measure_words(measure).capitalize()
+        panel = windowed(score_panel(city, kind, measure), initiative.start)
+        lines = group_lines(panel, covered, start)
+        short = _too_little(panel, covered, start, is_count=False) or _uncovered(panel, covered)
+        if short:
+            results.append(MeasureResult(kind, name, unit, TOO_LITTLE, short, None, lines))
+            continue
+        found = estimate(panel, covered, start, is_count=False)
+        verdict = CHANGED if found.is_clear else NO_CLEAR
+        results.append(
+            MeasureResult(kind, name, unit, verdict, _sentence(unit, verdict, found), found, lines)
+        )
+    return results
+
+
+def _uncovered(panel: pd.DataFrame, covered: set[str]) -> str | None:
+    if panel["place"].isin(covered).any():
+        return None
+    return _("The survey publishes no scores for the covered neighborhoods.")
 
 
 def _too_little(panel: pd.DataFrame, covered: set[str], start: pd.Timestamp, is_count: bool) -> str | None:

@@ -58,11 +58,20 @@ def test_no_effect_is_rarely_claimed(is_count):
 
 
 def test_demo_city_finds_its_planted_programme_and_nothing_else(demo_cache):
-    """Use of force fell by the planted 40% in the pilot's two places; crime and complaints show no clear difference."""
+    """Use of force fell (planted: 40%) and trust rose (planted: 8 points) in the pilot's two places;
+    crime, complaints and feeling safe, left alone, show no clear difference."""
     city = open_city(demo_cache, "demo")
     report = gate.initiative_report(city, PLANTED)
-    verdicts = {r.kind: r.verdict for r in report.results}
-    assert verdicts == {"crime_incident": NO_CLEAR, "complaint": NO_CLEAR, "use_of_force": CHANGED}
+    verdicts = {r.measure: r.verdict for r in report.results}
+    assert verdicts == {
+        "Crime": NO_CLEAR,
+        "Civilian complaints": NO_CLEAR,
+        "Use of force": CHANGED,
+        "Trust in the police": CHANGED,
+        "Feeling safe": NO_CLEAR,
+    }
+    trust = next(r for r in report.results if r.measure == "Trust in the police")
+    assert trust.estimate.effect > 0 and "points" in trust.sentence and "scale" in trust.unit
     force = next(r for r in report.results if r.kind == "use_of_force")
     assert force.estimate.low < -0.4 < force.estimate.high or -0.5 < force.estimate.effect < -0.25
     assert "lower" in force.sentence
@@ -91,7 +100,7 @@ def test_the_catalogue_names_the_demo_programme_and_the_brief_of_a_covered_place
     assert "Did it make a difference? Co-responder pilot" in html_text
     assert "Use of force: changed more than the rest of the city" in html_text
     figures = gate.brief_figures(covered).frame
-    assert (figures["value"] == CHANGED).sum() == 1
+    assert (figures["value"] == CHANGED).sum() == 2  # use of force and trust
     outside = gate.neighborhood_brief(city, "N01", (None, None), settings.SITE)
     assert not outside.initiatives
 
@@ -115,7 +124,8 @@ def test_a_visitor_names_a_programme_by_link_and_gets_a_verdict(demo_cache, monk
     assert not app.exception
     assert [h.value for h in app.header] == ["Beat meetings"]
     verdicts = [m.value for m in app.markdown if m.value.startswith("**")]
-    assert len(verdicts) == 3 and "Changed more than the rest of the city" in verdicts[-1]
+    assert len(verdicts) == 5  # three kinds of records and two survey measures
+    assert sum("Changed more than the rest of the city" in v for v in verdicts) == 2
     assert any(s.value == "What this comparison assumes" for s in app.subheader)
 
 
@@ -126,7 +136,7 @@ def test_the_page_offers_the_catalogue_programme_first(demo_cache, monkeypatch):
     app.switch_page("pages/initiative.py").run()
     assert not app.exception
     assert "Co-responder pilot" in app.header[0].value.replace("\\", "")
-    assert sum("Changed more than" in m.value for m in app.markdown) == 1
+    assert sum("Changed more than" in m.value for m in app.markdown) == 2
 
 
 def test_a_misspelt_or_undated_initiative_in_the_catalogue_is_reported():

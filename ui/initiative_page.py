@@ -49,8 +49,8 @@ def render() -> None:
     )
     if chosen.note:
         st.caption(widgets.md_escape(chosen.note))
-    for result in report.results:
-        _measure(result, chosen.start)
+    for number, result in enumerate(report.results):
+        _measure(result, chosen.start, number)
     _assumptions(report)
     _brief_links(report, is_own=st.session_state.get("init_own", False))
     widgets.provenance_footer(city, city.kinds_with_data())
@@ -100,7 +100,7 @@ def _own(city: CityData) -> gate.Initiative | None:
     return gate.Initiative(title.strip(), start, tuple(hoods))
 
 
-def _measure(result, start: date) -> None:
+def _measure(result, start: date, number: int) -> None:
     st.subheader(widgets.md_escape(result.measure))
     st.markdown(
         f"**{widgets.md_escape(_(result.verdict).capitalize())}.** {widgets.md_escape(result.sentence)}"
@@ -116,7 +116,7 @@ def _measure(result, start: date) -> None:
                 "the city. The dashed line is the start. Before it, the two lines should rise and fall together."
             ).format(measure=result.measure, unit=result.unit)
         ),
-        key=f"initiative_{result.kind}",
+        key=f"initiative_{number}",
     )
 
 
