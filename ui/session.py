@@ -17,7 +17,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from query import gate
+from query import gate, i18n
 from query.gate import (
     CityData,
     Replica,
@@ -27,6 +27,7 @@ from query.gate import (
     list_city_ids,
     open_city,
 )
+from query.i18n import _
 from ui import settings
 
 PIN_PATTERN = re.compile(r"\d{8}(T\d{2,18}Z?)?")
@@ -101,15 +102,18 @@ def store_notice(state: ReplicaState | None) -> None:
         return
     if state.root is None:
         st.error(
-            "The data store cannot be reached and this server has no copy of the data yet. "
-            "Please try again in a few minutes.",
+            _(
+                "The data store cannot be reached and this server has no copy of the data yet. "
+                "Please try again in a few minutes."
+            ),
             icon=":material/cloud_off:",
         )
         st.stop()
     since = datetime.fromtimestamp(state.switched_at or 0, UTC).strftime("%Y-%m-%d %H:%M UTC")
     st.warning(
-        f"New data could not be fetched at the last check; this page shows the copy this server "
-        f"received at {since}.",
+        _(
+            "New data could not be fetched at the last check; this page shows the copy this server received at {since}."
+        ).format(since=since),
         icon=":material/cloud_off:",
     )
 
@@ -138,35 +142,69 @@ def pinned_as_of() -> str | None:
 
 # Small results are held by reference (cache_resource), not pickled per view: they are frames a page
 # only reads. Entries are capped, and keyed on the snapshot so a new snapshot starts afresh. Every
-# one is what the disclosure gate returned for the site's policy.
-@st.cache_resource(ttl="1h", max_entries=512, show_spinner=False)
+# one is what the disclosure gate returned for the site's policy. Their words (headlines, notes,
+# labels) are in one language, so the language is part of every key and is set while they build.
 def page(city_id: str, snapshot_key: str, filters: gate.Filters) -> gate.PublishedPage:
-    return gate.page(_open(str(cache_root()), city_id, snapshot_key), filters, settings.SITE)
+    return _page(city_id, snapshot_key, filters, i18n.language())
+
+
+@st.cache_resource(ttl="1h", max_entries=512, show_spinner=False)
+def _page(city_id: str, snapshot_key: str, filters: gate.Filters, lang: str) -> gate.PublishedPage:
+    with i18n.using(lang):
+        return gate.page(_open(str(cache_root()), city_id, snapshot_key), filters, settings.SITE)
+
+
+def brief(city_id: str, snapshot_key: str, hood_id: str, chosen: tuple) -> gate.Brief:
+    """A neighborhood's brief, built once per snapshot, place, dates and language (it runs two pages per kind)."""
+    return _brief(city_id, snapshot_key, hood_id, chosen, i18n.language())
 
 
 @st.cache_resource(ttl="1h", max_entries=128, show_spinner=False)
-def brief(city_id: str, snapshot_key: str, hood_id: str, chosen: tuple) -> gate.Brief:
-    """A neighborhood's brief, built once per snapshot, place and dates (it runs two pages per kind)."""
-    return gate.neighborhood_brief(
-        _open(str(cache_root()), city_id, snapshot_key), hood_id, chosen, settings.SITE
-    )
+def _brief(city_id: str, snapshot_key: str, hood_id: str, chosen: tuple, lang: str) -> gate.Brief:
+    with i18n.using(lang):
+        return gate.neighborhood_brief(
+            _open(str(cache_root()), city_id, snapshot_key), hood_id, chosen, settings.SITE
+        )
+
+
+def map_table(city_id: str, snapshot_key: str, filters: gate.Filters, is_rate: bool) -> gate.PublishedTable:
+    return _map_table(city_id, snapshot_key, filters, is_rate, i18n.language())
 
 
 @st.cache_resource(ttl="1h", max_entries=512, show_spinner=False)
-def map_table(city_id: str, snapshot_key: str, filters: gate.Filters, is_rate: bool) -> gate.PublishedTable:
-    return gate.map_table(_open(str(cache_root()), city_id, snapshot_key), filters, settings.SITE, is_rate)
+def _map_table(
+    city_id: str, snapshot_key: str, filters: gate.Filters, is_rate: bool, lang: str
+) -> gate.PublishedTable:
+    with i18n.using(lang):
+        return gate.map_table(
+            _open(str(cache_root()), city_id, snapshot_key), filters, settings.SITE, is_rate
+        )
 
 
-@st.cache_resource(ttl="1h", max_entries=64, show_spinner=False)
 def overview(city_id: str, snapshot_key: str, date_from, date_to):
-    return gate.overview_tables(
-        _open(str(cache_root()), city_id, snapshot_key), date_from, date_to, settings.SITE
-    )
+    return _overview(city_id, snapshot_key, date_from, date_to, i18n.language())
 
 
 @st.cache_resource(ttl="1h", max_entries=64, show_spinner=False)
+def _overview(city_id: str, snapshot_key: str, date_from, date_to, lang: str):
+    with i18n.using(lang):
+        return gate.overview_tables(
+            _open(str(cache_root()), city_id, snapshot_key), date_from, date_to, settings.SITE
+        )
+
+
 def records_view(city_id: str, snapshot_key: str, filters: gate.Filters, limit: int) -> gate.RecordsView:
-    return gate.records_view(_open(str(cache_root()), city_id, snapshot_key), filters, settings.SITE, limit)
+    return _records_view(city_id, snapshot_key, filters, limit, i18n.language())
+
+
+@st.cache_resource(ttl="1h", max_entries=64, show_spinner=False)
+def _records_view(
+    city_id: str, snapshot_key: str, filters: gate.Filters, limit: int, lang: str
+) -> gate.RecordsView:
+    with i18n.using(lang):
+        return gate.records_view(
+            _open(str(cache_root()), city_id, snapshot_key), filters, settings.SITE, limit
+        )
 
 
 @st.cache_data(ttl="1h", max_entries=64, show_spinner=False)
