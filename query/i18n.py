@@ -110,6 +110,22 @@ def term(text: str | None, vocabulary: str = "") -> str:
     return table.get(text) or LABELS_ES["terms"].get(text, text)
 
 
+def header(name: str) -> str:
+    """A summary table's column name in the reader's language (CSV and screen agree)."""
+    if language() != "es" or not isinstance(name, str):
+        return name
+    return LABELS_ES["headers"].get(name, name)
+
+
+def canonical_header(name: str) -> str:
+    """The English column name behind a translated one (a data package types fields by it)."""
+    for table in (LABELS_ES["headers"],):
+        for english, spanish in table.items():
+            if spanish == name:
+                return english
+    return name
+
+
 # -- numbers and dates ----------------------------------------------------------------------------
 
 

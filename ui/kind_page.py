@@ -58,7 +58,7 @@ def _headline(published: gate.PublishedPage, description: str) -> None:
     figures = published.figures
     sentence = f"**{description}: {widgets.md_escape(published.headline_words)}**"
     if figures.change_vs_year_before_pct is not None:
-        sentence += f", {widgets.format_change(figures.change_vs_year_before_pct, _('a year before'))}"
+        sentence += ", " + widgets.format_change(figures.change_vs_year_before_pct, _("a year before"))
     st.container(key="headline").markdown(sentence + ".")
     cols = st.columns(3)
     with cols[0]:
@@ -100,9 +100,9 @@ def _trend_and_categories(city: CityData, published: gate.PublishedPage, descrip
         widgets.chart_with_table(
             charts.trend(published.trend, unit),
             published.trend,
-            _("{selection}: {unit} per month, by the month the event happened.").format(
-                selection=description, unit=unit
-            )
+            _(
+                "How many {unit} there were each month. Each one counts in the month it happened. {selection}."
+            ).format(selection=description, unit=unit)
             + _partial_note(published.trend),
             key="trend",
             download_file=_table_download(city, filters, published.trend),
@@ -119,7 +119,7 @@ def _trend_and_categories(city: CityData, published: gate.PublishedPage, descrip
                 vocabulary=gate.schema_for(filters.kind).category_column,
             ),
             published.by_category,
-            _("{selection}: {unit} by {breakdown}.").format(
+            _("How many {unit} there were of each {breakdown}. {selection}.").format(
                 selection=description, unit=unit, breakdown=words
             ),
             key="categories",
@@ -132,7 +132,7 @@ def _trend_and_categories(city: CityData, published: gate.PublishedPage, descrip
                 published.by_finding, unit, label="finding", text="label", vocabulary="finding"
             ),
             published.by_finding,
-            _("{selection}: {unit} by the outcome of the investigation.").format(
+            _("How the investigations ended, counted in {unit}. {selection}.").format(
                 selection=description, unit=unit
             ),
             key="findings",
@@ -174,8 +174,9 @@ def _map_and_ranking(city: CityData, filters: gate.Filters, is_rate: bool) -> No
                 charts.choropleth(city.boundaries, table, value="value", value_label=value_label),
                 table,
                 _(
-                    "{selection}: {unit} by {area}. Grey: not shown (the reason is in the table). "
-                    "Click a {area} to filter every page to it."
+                    "How many {unit} there were in each {area}: the darker the color, the more. A grey "
+                    "{area} is not shown; the table says why. Click a {area} to see only that one on every "
+                    "page. {selection}."
                 ).format(
                     selection=widgets.md_escape(whole.describe(city.neighborhood_names)),
                     unit=value_label,
@@ -244,21 +245,27 @@ def _demographics(city: CityData, published: gate.PublishedPage) -> None:
         ),
         race,
         _(
-            "{scope}: {who} race or ethnicity as a share of {unit}, beside each group's share of residents."
+            "For {scope}: out of every 100 {unit}, how many were about a {who} of each race or ethnic group (blue), next to "
+            "how many of every 100 residents belong to that group (orange)."
         ).format(scope=scope, who=who, unit=unit),
         key="race",
         download_file=_table_download(city, filters, race),
     )
     left, right = st.columns(2)
     for column, table, words, key in (
-        (left, published.by_sex, _("{unit} by {who} sex"), "sex"),
-        (right, published.by_age_band, _("{unit} by {who} age band"), "age"),
+        (left, published.by_sex, _("How many {unit} there were for each sex of the {who}"), "sex"),
+        (
+            right,
+            published.by_age_band,
+            _("How many {unit} there were for each age group of the {who}"),
+            "age",
+        ),
     ):
         with column:
             widgets.chart_with_table(
                 charts.ranked_bars(table, unit, label="group", text="label", vocabulary=key),
                 table,
-                f"{scope}: " + words.format(unit=unit, who=who) + ".",
+                words.format(unit=unit, who=who) + f" ({scope}).",
                 key=key,
                 download_file=_table_download(city, filters, table),
             )

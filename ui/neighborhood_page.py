@@ -107,7 +107,7 @@ def _kind(city: CityData, brief, k) -> None:
     left, right = st.columns(2)
     with left:
         widgets.plot(charts.trend(k.area.trend, unit), key=f"brief_trend_{k.kind}")
-        st.caption(_("{selection}: {unit} per month.").format(selection=hood, unit=unit))
+        st.caption(_("How many {unit} there were each month in {area}.").format(area=hood, unit=unit))
     with right:
         widgets.plot(
             charts.ranked_bars(
@@ -120,8 +120,8 @@ def _kind(city: CityData, brief, k) -> None:
             key=f"brief_cats_{k.kind}",
         )
         st.caption(
-            _("{selection}: {unit} by {breakdown}.").format(
-                selection=hood, unit=unit, breakdown=i18n.term(gate.CATEGORY_WORDS[k.kind])
+            _("How many {unit} there were of each {breakdown} in {area}.").format(
+                area=hood, unit=unit, breakdown=i18n.term(gate.CATEGORY_WORDS[k.kind])
             )
         )
     if k.kind == "use_of_force" and len(k.area.by_race.frame):
@@ -137,7 +137,8 @@ def _kind(city: CityData, brief, k) -> None:
             key="brief_race",
         )
         st.caption(
-            _("{scope}: subjects by race beside each group's share of residents.").format(
-                scope=widgets.md_escape(k.area.demographic_scope)
-            )
+            _(
+                "For {scope}: out of every 100 people force was used on, how many were of each race or ethnic group (blue), "
+                "next to how many of every 100 residents belong to that group (orange)."
+            ).format(scope=widgets.md_escape(k.area.demographic_scope))
         )

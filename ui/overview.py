@@ -58,7 +58,7 @@ def _kind_card(city: CityData, selection: Selection, view, headline: str, top: g
     widgets.plot(charts.trend(published.trend, unit), key=f"overview_trend_{view.kind}")
     change = widgets.format_change(figures.change_vs_previous_pct, _("the period before"))
     st.caption(
-        _("{selection}: {unit} per month.").format(
+        _("How many {unit} there were each month. {selection}.").format(
             selection=widgets.md_escape(filters.describe(city.neighborhood_names)), unit=unit
         )
         + f" {change[:1].upper()}{change[1:]}."

@@ -139,7 +139,7 @@ def table(published: gate.PublishedTable, **options) -> None:
     """A table the gate issued (nothing else can reach st.dataframe)."""
     if not isinstance(published, gate.PublishedTable):
         raise TypeError("only a PublishedTable can be shown as a table")
-    st.dataframe(published.frame, hide_index=True, width="stretch", **options)
+    st.dataframe(published.frame.rename(columns=i18n.header), hide_index=True, width="stretch", **options)
 
 
 def download(label: str, file: gate.ExportFile, *, key: str) -> None:
