@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -27,6 +28,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from babel.messages import mofile, pofile
@@ -142,14 +144,16 @@ def number(value: float | int | None, digits: int = 0) -> str:
 
 
 def signed_percent(pct: float) -> str:
-    """+12% / −3% with the locale's sign rules ("+12 %" in Spanish); `pct` in percent."""
-    text = babel_numbers.format_percent(round(pct) / 100, format="+#,##0%;-#,##0%", locale=_locale())
-    return text
+    """+12% / -3% ("+12 %" in Spanish); `pct` in percent, rounded to a whole number, always signed."""
+    signed = f"{pct:+.0f}"  # Python's rounding and sign, as the English pages always had
+    return signed[0] + percent(abs(float(signed)) / 100)
 
 
 def percent(share: float, digits: int = 0) -> str:
-    """0.123 -> "12%" (en) or "12 %" (es)."""
-    pattern = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    """0.123 -> "12%" (en) or "12 %" (es), in the locale's own percent pattern."""
+    pattern = Locale.parse(_locale()).percent_formats[None].pattern
+    if digits:
+        pattern = re.sub(r"0(?=[^0#]*%)", "0." + "0" * digits, pattern, count=1)
     return babel_numbers.format_percent(share, format=pattern, locale=_locale())
 
 

@@ -24,8 +24,19 @@ def extract() -> None:
     pybabel = Path(sys.executable).with_name("pybabel")
     common = ["--no-wrap", "--sort-by-file"]
     subprocess.run(
-        [str(pybabel), "extract", "-F", "babel.cfg", "-o", str(TEMPLATE), "--project", "policing-dashboard",
-         "--omit-header", *common, "."],
+        [
+            str(pybabel),
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-o",
+            str(TEMPLATE),
+            "--project",
+            "policing-dashboard",
+            "--omit-header",
+            *common,
+            ".",
+        ],
         cwd=ROOT,
         check=True,
     )

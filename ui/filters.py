@@ -23,11 +23,6 @@ CATEGORY_KEY = {k: s.category_param for k, s in gate.SCHEMAS.items()}
 # switch shows them translated.
 MEASURES = ("Counts", "Per 1,000 residents")
 LANG_KEY = "lang"
-# One script, the same in every language (one CSP hash): it copies the page's language onto <html lang>.
-_HTML_LANG_SCRIPT = (
-    "<script>document.documentElement.lang="
-    "document.querySelector('[data-page-lang]').getAttribute('data-page-lang');</script>"
-)
 
 
 @dataclass(frozen=True)
@@ -91,15 +86,24 @@ def sidebar(
         by_kind[page_kind] = _kind_filters(
             bar, session.filter_options(city.city_id, city.snapshot_key, page_kind), notices
         )
-    _adopt_link_values("measure", list(MEASURES), _)
+    _adopt_link_values("measure", list(MEASURES), _measure_words)
     if isinstance(st.session_state.get("measure"), list):
         st.session_state["measure"] = st.session_state["measure"][0]
     measure = bar.segmented_control(
-        _("Show"), MEASURES, default=MEASURES[0], format_func=_, key="measure", bind="query-params"
+        _("Show"),
+        MEASURES,
+        default=MEASURES[0],
+        format_func=_measure_words,
+        key="measure",
+        bind="query-params",
     )
     for notice in notices:
         bar.warning(notice, icon="⚠️")
     return Selection(city_id, date_from, date_to, tuple(hoods), by_kind, measure == MEASURES[1], windows)
+
+
+def _measure_words(measure: str) -> str:
+    return {"Counts": _("Counts"), "Per 1,000 residents": _("Per 1,000 residents")}.get(measure, measure)
 
 
 def _default_words(windows: dict, date_from: date, date_to: date) -> str:
@@ -255,10 +259,7 @@ def language_switch() -> None:
         key=LANG_KEY,
         on_change=_language_to_link,
     )
-    # Screen readers pick their voice from <html lang>; Streamlit's page says "en" whatever we show.
-    st.sidebar.html(
-        f'<span data-page-lang="{i18n.language()}"></span>' + _HTML_LANG_SCRIPT, unsafe_allow_javascript=True
-    )
+    widgets.page_language(st.sidebar)
 
 
 def _language_to_link() -> None:

@@ -25,6 +25,12 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=^&\"'])")
 # ("Trojan Source"); a feed or a link has no business sending them to a page.
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 MAX_SHOWN_CHARS = 200
+# One script, the same in every language (so one CSP hash allows it): it copies the language of
+# the words on the page onto <html lang>, which Streamlit's index.html fixes at "en".
+PAGE_LANG_SCRIPT = (
+    "<script>document.documentElement.lang="
+    "document.querySelector('[data-page-lang]').getAttribute('data-page-lang');</script>"
+)
 
 
 def plain(text: object, max_chars: int = MAX_SHOWN_CHARS) -> str:
@@ -229,3 +235,9 @@ def format_change(pct: float | None, against: str) -> str:
     if pct > 0:
         return _("{percent} more than {against}").format(percent=size, against=against)
     return _("{percent} fewer than {against}").format(percent=size, against=against)
+
+
+def page_language(where) -> None:
+    """Say the page's language on <html lang>: screen readers pick their voice from it."""
+    code = i18n.language()  # one of i18n.LANGUAGES, never text from the link
+    where.html(f'<span data-page-lang="{code}"></span>' + PAGE_LANG_SCRIPT, unsafe_allow_javascript=True)
