@@ -86,13 +86,13 @@ def sidebar(
         by_kind[page_kind] = _kind_filters(
             bar, session.filter_options(city.city_id, city.snapshot_key, page_kind), notices
         )
-    _adopt_link_values("measure", list(MEASURES), _measure_words)
-    if isinstance(st.session_state.get("measure"), list):
+    adopted = _adopt_link_values("measure", list(MEASURES), _measure_words)
+    if adopted:
         st.session_state["measure"] = st.session_state["measure"][0]
     measure = bar.segmented_control(
         _("Show"),
         MEASURES,
-        default=MEASURES[0],
+        default=None if adopted else MEASURES[0],
         format_func=_measure_words,
         key="measure",
         bind="query-params",
@@ -208,9 +208,9 @@ def _check_date(key: str, low: date | None, high: date | None, label: str, notic
 
 def _multi(bar, label: str, options: list[str], key: str, notices: list[str], format_func=None) -> list[str]:
     shown_as = format_func or str
-    _adopt_link_values(key, options, shown_as)
+    adopted = _adopt_link_values(key, options, shown_as)
     shown = [widgets.plain(shown_as(o)) for o in options]
-    stale = [v for v in st.query_params.get_all(key) if v and v not in shown]
+    stale = [v for v in st.query_params.get_all(key) if v and v not in shown and v not in adopted]
     if stale:
         # Link values are anyone's text: shown literally (escaped, cut), never as Markdown.
         listed = ", ".join(f"“{widgets.md_escape(v[:40])}”" for v in stale[:5])
@@ -251,6 +251,8 @@ def language_switch() -> None:
     # and the link must say lang=es. The callback keeps the link in step instead.
     if LANG_KEY not in st.session_state:
         st.session_state[LANG_KEY] = i18n.language()
+    if i18n.language() != i18n.DEFAULT_LANGUAGE and st.query_params.get(LANG_KEY) != i18n.language():
+        st.query_params[LANG_KEY] = i18n.language()  # moving to another page drops unbound parameters
     st.sidebar.segmented_control(
         _("Language"),
         i18n.LANGUAGES,
@@ -270,14 +272,14 @@ def _language_to_link() -> None:
         st.query_params[LANG_KEY] = chosen
 
 
-def _adopt_link_values(key: str, options: list, label) -> None:
+def _adopt_link_values(key: str, options: list, label) -> set[str]:
     """A link made in the other language names values by that language's labels (bound widgets put
     their labels in the link): read them as the same options, so a shared link opens the same view."""
     if key in st.session_state:
-        return
+        return set()
     raw = [v for v in st.query_params.get_all(key) if v]
     if not raw:
-        return
+        return set()
     by_label = {}
     for lang in i18n.LANGUAGES:
         with i18n.using(lang):
@@ -286,3 +288,5 @@ def _adopt_link_values(key: str, options: list, label) -> None:
         shown = {widgets.plain(label(o)) for o in options}
     if any(v not in shown for v in raw) and all(v in by_label for v in raw):
         st.session_state[key] = [by_label[v] for v in raw]
+        return set(raw)
+    return set()
