@@ -248,3 +248,16 @@ def test_a_file_built_on_another_thread_keeps_the_language_it_was_asked_in():
 def _in(lang: str) -> str:
     with i18n.using(lang):
         return i18n._("Overview")
+
+
+def test_switching_language_keeps_the_chosen_filters(app):
+    """A reader who picked a force type and rates, then switches to Español, keeps both (shown in Spanish)."""
+    page = _open(app, "pages/use_of_force.py")
+    page.multiselect(key="force").set_value(["Firearm"]).run()
+    page.button_group(key="measure").set_value("Per 1,000 residents").run()
+    [switch] = [b for b in page.button_group if b.label == "Language"]
+    switch.set_value("es").run()
+    assert not page.exception
+    assert page.multiselect(key="force").value == ["Firearm"]
+    assert page.button_group(key="measure").value == "Per 1,000 residents"
+    assert "Arma de fuego" in page.get("markdown")[0].value

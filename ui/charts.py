@@ -79,21 +79,19 @@ def _layout(*, height: int = 320, y_title: str = "", x_title: str = "", **extra)
 def trend(published: gate.PublishedTable, unit: str, *, x: str = "month", y: str = "count") -> go.Figure:
     """Monthly counts as a line (a hidden month is a gap, never a zero)."""
     df = _frame(published)
-    # Month names come from Babel, not from plotly's d3 locale (English only without a locale bundle).
+    # Months are written by Babel ("Jan 2024", "ene 2024") and drawn as categories in their order:
+    # plotly's own date labels are English only without a locale bundle.
     months = [i18n.month_year(m) for m in df[x]] if len(df) else []
     line = {
         "type": "scatter",
-        "x": df[x],
+        "x": months,
         "y": df[y].astype("float64") if len(df) else [],
         "mode": "lines+markers",
         "line": {"color": PALETTE[0], "width": 2},
         "marker": {"size": 4},
-        "customdata": months,
-        "hovertemplate": f"%{{customdata}}: %{{y:,}} {_text(unit)}<extra></extra>",
+        "hovertemplate": f"%{{x}}: %{{y:,}} {_text(unit)}<extra></extra>",
     }
-    step = max(1, math.ceil(len(months) / 8))
-    ticks = {"tickmode": "array", "tickvals": list(df[x])[::step], "ticktext": months[::step]}
-    return go.Figure(data=[line], layout=_layout(y_title=unit, xaxis=ticks))
+    return go.Figure(data=[line], layout=_layout(y_title=unit, xaxis={"type": "category"}))
 
 
 def ranked_bars(
