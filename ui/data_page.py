@@ -56,7 +56,7 @@ def _source_card(city: CityData, selection: Selection, source: gate.SourceProven
         ): f"{i18n.number(source.row_count)} {i18n.term(gate.unit_plural(source.manifest, source.kind))}",
         _("Status"): _("last refresh failed; showing the last good copy")
         if source.last_attempt and source.last_attempt.status == "failed"
-        else _(source.status)
+        else _("ok")
         if source.status == "ok"
         else source.status,
         _("Snapshot"): source.snapshot_id,
