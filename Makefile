@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint format refresh-demo bench bench-small serve-replicas bench-replicas clean
+.PHONY: run test lint format translations refresh-demo bench bench-small serve-replicas bench-replicas clean
 
 run: $(VENV)/.runtime
 	$(VENV)/bin/streamlit run dashboard.py
@@ -19,6 +19,11 @@ lint: $(VENV)/.dev
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
+
+# Extract every _() string (pybabel extract), update locale/es/LC_MESSAGES/messages.po, and list each
+# message still untranslated with its file:line (exits 1 while any is left). See README, "Languages".
+translations: $(VENV)/.runtime
+	$(PY) scripts/translations.py
 
 refresh-demo: $(VENV)/.runtime
 	$(PY) -m loaders refresh --city demo

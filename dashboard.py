@@ -12,19 +12,21 @@ from pathlib import Path
 import streamlit as st
 
 from loaders.bootstrap import ensure_demo
-from query import gate
+from query import gate, i18n
+from query.i18n import _
 from ui import filters, session
 from ui.frame import leave_folder_mode
 
 # A local image: a `:material/…` or emoji page icon makes every visitor's browser fetch a font or
 # an image from a CDN, and no page may make a request to any other origin.
 leave_folder_mode()  # before anything is drawn: see ui/frame.py
+filters.set_language_from_link()  # every word below, the page titles included, is in the link's language
 
 PAGE_ICON = Path(__file__).resolve().parent / "ui" / "assets" / "page_icon.png"
-st.set_page_config(page_title="Policing data dashboard", page_icon=str(PAGE_ICON), layout="wide")
+st.set_page_config(page_title=_("Policing data dashboard"), page_icon=str(PAGE_ICON), layout="wide")
 
 
-@st.cache_resource(show_spinner="Building Demo City (synthetic data) for the first time…")
+@st.cache_resource(show_spinner=False)
 def _demo_ready(root: str) -> bool:
     """Build the demo city once per process if its snapshots are missing (no network involved)."""
     ensure_demo(root)
@@ -45,22 +47,27 @@ def _freeze_startup_objects() -> bool:
 
 store_state = session.pin_snapshot_root()  # an s3:// store: this run reads one local copy
 if store_state is None:
-    _demo_ready(str(session.cache_root()))  # a folder store; a replica never builds data itself
+    # a folder store; a replica never builds data itself. The spinner (a timer thread) once per session.
+    if st.session_state.get("_demo_ready"):
+        _demo_ready(str(session.cache_root()))
+    else:
+        with st.spinner(_("Building Demo City (synthetic data) for the first time…")):
+            st.session_state["_demo_ready"] = _demo_ready(str(session.cache_root()))
 _freeze_startup_objects()
 
 
 def _kind_page(schema: gate.KindSchema) -> st.Page:
     script = f"pages/{schema.page_path.replace('-', '_')}.py"
     icon = f":material/{schema.page_icon}:"
-    return st.Page(script, title=schema.page_title, icon=icon, url_path=schema.page_path)
+    return st.Page(script, title=i18n.term(schema.page_title), icon=icon, url_path=schema.page_path)
 
 
 # Kind pages come from the one definition of each kind in store/schema.py (through the gate).
 PAGES = {
-    "Explore": [
+    _("Explore"): [
         st.Page(
             "pages/overview.py",
-            title="Overview",
+            title=_("Overview"),
             icon=":material/dashboard:",
             url_path="home",
             default=True,
@@ -70,7 +77,7 @@ PAGES = {
         *[_kind_page(schema) for schema in gate.SCHEMAS.values()],
         st.Page(
             "pages/neighborhood.py",
-            title="Neighborhood brief",
+            title=_("Neighborhood brief"),
             icon=":material/location_on:",
             url_path="neighborhood",
         ),
@@ -81,13 +88,14 @@ PAGES = {
             url_path="initiative",
         ),
     ],
-    "About the data": [
-        st.Page("pages/data.py", title="Data & downloads", icon=":material/download:", url_path="data"),
-        st.Page("pages/about.py", title="About & methodology", icon=":material/info:", url_path="about"),
+    _("About the data"): [
+        st.Page("pages/data.py", title=_("Data & downloads"), icon=":material/download:", url_path="data"),
+        st.Page("pages/about.py", title=_("About & methodology"), icon=":material/info:", url_path="about"),
     ],
 }
 
 page = st.navigation(PAGES)
+filters.language_switch()
 session.store_notice(store_state)
 cities = session.city_ids()  # read once per view: the city index is a file
 fallback = session.default_city(cities)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from query.db import CityData
 from query.filters import Filters, latest_months, per_year_factor
+from query.i18n import _, number, percent
 from store.schema import schema_for
 
 Z_95 = 1.959964
@@ -67,26 +68,34 @@ def poisson_statement(now: int | None, before: int | None, against: str) -> Comp
     change is within what month-to-month variation alone would give.
     """
     if now is None or before is None:
-        return Comparison(against, before, None, f"No comparison with {against}: the data do not cover it.")
+        words = _("No comparison with {against}: the data do not cover it.").format(against=against)
+        return Comparison(against, before, None, words)
     if now == 0 or before == 0:
-        return Comparison(against, before, None, f"Too few records to compare with {against}.")
+        return Comparison(
+            against, before, None, _("Too few records to compare with {against}.").format(against=against)
+        )
     change = (now - before) / before * 100
     spread = Z_95 * math.sqrt(1 / now + 1 / before)
     low, high = math.exp(math.log(now / before) - spread), math.exp(math.log(now / before) + spread)
+    pct = percent(abs(change) / 100)
     size = (
-        f"{abs(change):.0f}% {'more' if change > 0 else 'fewer'} than {against}"
+        (_("{percent} more than {against}") if change > 0 else _("{percent} fewer than {against}"))
         if round(change)
-        else f"about the same as {against}"
-    )
+        else _("about the same as {against}")
+    ).format(percent=pct, against=against)
     verdict = (
-        "within ordinary variation" if low <= 1 <= high else "more than ordinary variation would explain"
+        _("within ordinary variation")
+        if low <= 1 <= high
+        else _("more than ordinary variation would explain")
     )
-    return Comparison(
-        against,
-        before,
-        change,
-        f"{size.capitalize()} ({before:,}); {verdict} (95% Poisson interval of the ratio {low:.2f}–{high:.2f}).",
+    words = _("{change} ({before}); {verdict} (95% Poisson interval of the ratio {low}–{high}).").format(
+        change=size[:1].upper() + size[1:],
+        before=number(before),
+        verdict=verdict,
+        low=number(low, 2),
+        high=number(high, 2),
     )
+    return Comparison(against, before, change, words)
 
 
 def sustained_share(by_finding: pd.DataFrame) -> str | None:
@@ -98,7 +107,9 @@ def sustained_share(by_finding: pd.DataFrame) -> str | None:
     values = [counts.get(f) for f in decided]
     if any(v is None or pd.isna(v) for v in values) or not sum(values):
         return None
-    return f"{values[0] / sum(values):.0%} of decided allegations were sustained ({values[0]:,} of {sum(values):,})"
+    return _("{share} of decided allegations were sustained ({sustained} of {decided})").format(
+        share=percent(values[0] / sum(values)), sustained=number(values[0]), decided=number(sum(values))
+    )
 
 
 def population_of(city: CityData, hood_id: str | None) -> float | None:

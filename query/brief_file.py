@@ -11,6 +11,8 @@ import json
 import zipfile
 from datetime import datetime
 
+from query.i18n import _, day_month_year, number
+
 FIGURE_FIELDS = (
     ("kind", "string", "Kind of record"),
     ("area", "string", "The neighborhood, or the whole city"),
@@ -58,16 +60,22 @@ def zip_brief(html_text: str, figures_csv: bytes, package: dict) -> bytes:
     return out.getvalue()
 
 
-def page_html(title: str, intro: list[str], sections: list[str], footer: list[str], made_at: datetime) -> str:
+def page_html(
+    title: str, intro: list[str], sections: list[str], footer: list[str], made_at: datetime, lang: str = "en"
+) -> str:
     parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<!DOCTYPE html><html lang='{html.escape(lang)}'><head><meta charset='utf-8'>",
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         *(f"<p class='note'>{html.escape(line)}</p>" for line in intro),
         *sections,
-        "<h2>Sources and rules</h2>",
+        "<h2>" + html.escape(_("Sources and rules")) + "</h2>",
         *(f"<p class='note'>{html.escape(line)}</p>" for line in footer),
-        f"<p class='note'>Made {made_at:%d %b %Y %H:%M} UTC.</p></body></html>",
+        "<p class='note'>"
+        + html.escape(
+            _("Made {moment} UTC.").format(moment=f"{day_month_year(made_at, padded=True)} {made_at:%H:%M}")
+        )
+        + "</p></body></html>",
     ]
     return "".join(parts)
 
@@ -87,6 +95,7 @@ def bars_svg(labels: list[str], values: list[float | None], unit: str, width: in
         return ""
     row, left = 17, 130
     top = max([v for v in values if v is not None] or [1]) or 1
+    hidden_words = _("not shown (small numbers)")
     parts = [
         f"<svg xmlns='http://www.w3.org/2000/svg' role='img' width='{width}' height='{row * len(labels) + 8}' aria-label='{html.escape(unit)}'>"
     ]
@@ -97,12 +106,12 @@ def bars_svg(labels: list[str], values: list[float | None], unit: str, width: in
         )
         if value is None:
             parts.append(
-                f"<text x='{left}' y='{y + 14}' font-size='12' fill='#666'>not shown (small numbers)</text>"
+                f"<text x='{left}' y='{y + 14}' font-size='12' fill='#666'>{html.escape(hidden_words)}</text>"
             )
             continue
         length = (width - left - 70) * value / top
         parts.append(f"<rect x='{left}' y='{y + 3}' width='{length:.1f}' height='14' fill='#3b6ea8'/>")
-        parts.append(f"<text x='{left + length + 4:.1f}' y='{y + 14}' font-size='12'>{value:,.0f}</text>")
+        parts.append(f"<text x='{left + length + 4:.1f}' y='{y + 14}' font-size='12'>{number(value)}</text>")
     return "".join(parts) + "</svg>"
 
 
@@ -113,6 +122,8 @@ def line_svg(
     if len(months) < 2:
         return ""
     top = max([v for v in values if v is not None] or [1]) or 1
+    per_month = _("{count} {unit} a month").format(count=number(top), unit=unit)
+    label = _("monthly {unit}").format(unit=unit)
     step = (width - 60) / (len(months) - 1)
     segments, current = [], []
     for i, value in enumerate(values):
@@ -127,6 +138,6 @@ def line_svg(
     axis = (
         f"<text x='40' y='{height - 4}' font-size='11'>{html.escape(months[0])}</text>"
         f"<text x='{width - 20}' y='{height - 4}' font-size='11' text-anchor='end'>{html.escape(months[-1])}</text>"
-        f"<text x='4' y='14' font-size='11'>{top:,.0f} {html.escape(unit)} a month</text>"
+        f"<text x='4' y='14' font-size='11'>{html.escape(per_month)}</text>"
     )
-    return f"<svg xmlns='http://www.w3.org/2000/svg' role='img' width='{width}' height='{height}' aria-label='monthly {html.escape(unit)}'>{lines}{axis}</svg>"
+    return f"<svg xmlns='http://www.w3.org/2000/svg' role='img' width='{width}' height='{height}' aria-label='{html.escape(label)}'>{lines}{axis}</svg>"

@@ -13,6 +13,7 @@ import pandas as pd
 from query import brief, brief_file, initiative, voice
 from query.db import CityData
 from query.export import ExportFile, to_csv_bytes
+from query.i18n import _, day_month_year, language, month_year, number, percent, signed_percent, term
 from query.provenance import source_provenance
 from query.quality import source_quality
 
@@ -54,10 +55,10 @@ def assemble(city: CityData, hood_id: str, chosen: tuple, site, page: PageFn, as
         hood_id=hood_id,
         hood_name=str(city.neighborhood_names.get(hood_id, hood_id)),
         kinds=tuple(kinds),
-        disclosure_rule=(
-            f"Small numbers: counts from 1 to {site.disclosure.threshold - 1} in breakdowns by who the "
+        disclosure_rule=_(
+            "Small numbers: counts from 1 to {largest} in breakdowns by who the "
             "records were about are not shown, nor any other count that would reveal one."
-        ),
+        ).format(largest=site.disclosure.threshold - 1),
         sources=tuple(_source_lines(city)),
         made_at=datetime.now(UTC),
         pin=city.pin,
@@ -102,12 +103,14 @@ def _kind(city, kind: str, hood_id: str, window, site, page: PageFn) -> brief.Ki
     whole = page(city, brief.area_filters(kind, window, None), site)
     figures = area.figures
     count = figures.count
-    year_before = brief.poisson_statement(count, figures.year_before_count, "the same period a year before")
+    year_before = brief.poisson_statement(
+        count, figures.year_before_count, _("the same period a year before")
+    )
     # For a 12-month window the period before is the year before: say it once.
     comparisons = (
         (year_before,)
         if figures.previous_window == figures.year_before_window
-        else (brief.poisson_statement(count, figures.previous_count, "the period before"), year_before)
+        else (brief.poisson_statement(count, figures.previous_count, _("the period before")), year_before)
     )
     return brief.KindBrief(
         kind=kind,
@@ -137,7 +140,10 @@ def _extra(city: CityData, kind: str, filters, threshold: int) -> list[str]:
         ).iloc[0]
         if row["n"] >= threshold and pd.notna(row["days"]):
             return [
-                f"Half of the closed allegations took {row['days']:.0f} days or less from received to closed ({int(row['n']):,} with both dates)."
+                _(
+                    "Half of the closed allegations took {days} days or less from received to closed "
+                    "({n} with both dates)."
+                ).format(days=number(row["days"]), n=number(int(row["n"])))
             ]
     if kind == "use_of_force":
         row = city.query(
@@ -148,7 +154,9 @@ def _extra(city: CityData, kind: str, filters, threshold: int) -> list[str]:
         hurt, n = int(row["hurt"]), int(row["n"])
         if n >= threshold and not (0 < hurt < threshold) and not (0 < n - hurt < threshold):
             return [
-                f"{hurt / n:.0%} of subjects with a published injury status were injured ({hurt:,} of {n:,})."
+                _("{share} of subjects with a published injury status were injured ({hurt} of {n}).").format(
+                    share=percent(hurt / n), hurt=number(hurt), n=number(n)
+                )
             ]
     return []
 
@@ -156,23 +164,30 @@ def _extra(city: CityData, kind: str, filters, threshold: int) -> list[str]:
 def _source_lines(city: CityData) -> list[str]:
     out = []
     for src in source_provenance(city):
-        fetched = f"{src.fetched_at:%d %b %Y}" if src.fetched_at else "unknown"
-        unit = source_quality(src.manifest).unit_plural if src.manifest else ""
+        fetched = day_month_year(src.fetched_at, padded=True) if src.fetched_at else _("unknown")
+        unit = term(source_quality(src.manifest).unit_plural) if src.manifest else ""
+        # "licence: " ends every line in every language: to_file() reads the licence after it
         out.append(
-            f"{src.title} ({src.publisher}): snapshot {src.snapshot_id}, fetched {fetched}, "
-            f"counted in {unit}; licence: {src.licence or 'see the publisher'}."
+            _("{title} ({publisher}): snapshot {snapshot}, fetched {fetched}, counted in {unit}").format(
+                title=src.title, publisher=src.publisher, snapshot=src.snapshot_id, fetched=fetched, unit=unit
+            )
+            + "; "
+            + _("licence")
+            + ": "
+            + (src.licence or _("see the publisher"))
+            + "."
         )
     return out
 
 
 def period_words(window: tuple[date, date]) -> str:
-    return f"{window[0]:%d %b %Y} – {window[1]:%d %b %Y}"
+    return f"{day_month_year(window[0], padded=True)} – {day_month_year(window[1], padded=True)}"
 
 
 def rate_words(rate: float | None, unstable: bool) -> str:
     if rate is None:
-        return "not available (no population)"
-    return f"{rate:,.1f}" + (" (unstable: fewer than 20 records)" if unstable else "")
+        return _("not available (no population)")
+    return number(rate, 1) + (" " + _("(unstable: fewer than 20 records)") if unstable else "")
 
 
 def figures_table(b: Brief) -> pd.DataFrame:
@@ -180,45 +195,42 @@ def figures_table(b: Brief) -> pd.DataFrame:
     rows = []
     for k in b.kinds:
         period = period_words(k.window)
+        title, unit = term(k.title), term(k.unit)
         for area, shown, rate, unstable in (
             (b.hood_name, k.area.headline, k.area_rate, k.is_rate_unstable),
-            ("Whole city", k.city.headline, k.city_rate, False),
+            (_("Whole city"), k.city.headline, k.city_rate, False),
         ):
-            rows.append((k.title, area, period, "count", shown, k.unit))
+            rows.append((title, area, period, _("count"), shown, unit))
             rows.append(
                 (
-                    k.title,
+                    title,
                     area,
                     period,
-                    "rate per 1,000 residents per year",
+                    _("rate per 1,000 residents per year"),
                     rate_words(rate, unstable),
-                    k.unit,
+                    unit,
                 )
             )
         for c in k.comparisons:
-            value = "" if c.change_pct is None else f"{c.change_pct:+.0f}%"
-            rows.append((k.title, b.hood_name, period, f"change vs {c.label}", value, k.unit))
+            value = "" if c.change_pct is None else signed_percent(c.change_pct)
+            measure = _("change vs {against}").format(against=c.label)
+            rows.append((title, b.hood_name, period, measure, value, unit))
         if k.sustained_share:
-            rows.append((k.title, b.hood_name, period, "sustained share", k.sustained_share, "allegations"))
+            rows.append(
+                (title, b.hood_name, period, _("sustained share"), k.sustained_share, term("allegations"))
+            )
     rows += _initiative_rows(b)
     for item in b.voice:
-        month = f"{item.month:%b %Y}" if item.month else ""
+        month = month_year(item.month) if item.month else ""
         unit = b.voice_unit
         value = "" if item.score is None else f"{item.score:.1f}"
         what = voice.measure_words(item.measure)
-        rows.append(("Community sentiment", item.place, month, f"{what}: latest score", value, unit))
+        sentiment = _("Community sentiment")
+        rows.append((sentiment, item.place, month, _("{what}: latest score").format(what=what), value, unit))
         change = "" if item.change is None else f"{item.change:+.1f}"
-        rows.append(
-            (
-                "Community sentiment",
-                item.place,
-                month,
-                f"{what}: change vs a year before, points",
-                change,
-                unit,
-            )
-        )
-    columns = [name for name, _, _ in brief_file.FIGURE_FIELDS]
+        label = _("{what}: change vs a year before, points").format(what=what)
+        rows.append((sentiment, item.place, month, label, change, unit))
+    columns = [name for name, _type, _description in brief_file.FIGURE_FIELDS]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -234,7 +246,7 @@ def _initiative_rows(b: Brief) -> list[tuple]:
 
 def to_file(b: Brief) -> ExportFile:
     figures = figures_table(b)
-    title = f"{b.hood_name}, {b.city_name}: neighborhood brief"
+    title = _("{area}, {city}: neighborhood brief").format(area=b.hood_name, city=b.city_name)
     sections = ([_voice_section(b)] if b.voice else []) + [_section(b, k) for k in b.kinds]
     sections += [_initiative_section(r) for r in b.initiatives]
     html_text = brief_file.page_html(
@@ -243,10 +255,12 @@ def to_file(b: Brief) -> ExportFile:
         sections,
         [*b.sources, b.disclosure_rule, *b.voice_notes[1:]],
         b.made_at,
+        language(),
     )
     sources = [{"title": line} for line in b.sources]
+    marker = _("licence") + ": "
     package = brief_file.datapackage(
-        title, sources, [line.rsplit("licence: ", 1)[-1].rstrip(".") for line in b.sources]
+        title, sources, [line.rsplit(marker, 1)[-1].rstrip(".") for line in b.sources]
     )
     name = (
         "brief_" + "".join(c if c.isalnum() else "_" for c in b.hood_name)[:40] + f"_{b.made_at:%Y%m%d}.zip"
@@ -255,19 +269,25 @@ def to_file(b: Brief) -> ExportFile:
 
 
 def _intro(b: Brief) -> list[str]:
+    link = f"/neighborhood?as_of={b.pin}&hood={b.hood_id}" + (
+        "" if language() == "en" else f"&lang={language()}"
+    )
     return [
-        f"{b.city_name}. Each kind covers the latest 12 complete months of its own data unless dates were chosen.",
-        "Rates are per 1,000 residents per year (annualised from the period shown).",
-        f"To reopen these exact figures on the site: /neighborhood?as_of={b.pin}&hood={b.hood_id}",
+        f"{b.city_name}. "
+        + _("Each kind covers the latest 12 complete months of its own data unless dates were chosen."),
+        _("Rates are per 1,000 residents per year (annualised from the period shown)."),
+        _("To reopen these exact figures on the site: {link}").format(link=link),
     ]
 
 
 def _section(b: Brief, k: brief.KindBrief) -> str:
+    unit = term(k.unit)
+    rate = _("Rate per 1,000 residents per year")
     rows = [
-        (f"{b.hood_name}: {k.unit}", k.area.headline, period_words(k.window)),
-        ("Whole city", k.city.headline, ""),
-        ("Rate per 1,000 residents per year", rate_words(k.area_rate, k.is_rate_unstable), b.hood_name),
-        ("Rate per 1,000 residents per year", rate_words(k.city_rate, False), "whole city"),
+        (f"{b.hood_name}: {unit}", k.area.headline, period_words(k.window)),
+        (_("Whole city"), k.city.headline, ""),
+        (rate, rate_words(k.area_rate, k.is_rate_unstable), b.hood_name),
+        (rate, rate_words(k.city_rate, False), _("whole city")),
     ]
     text = (
         [c.statement for c in k.comparisons]
@@ -275,18 +295,19 @@ def _section(b: Brief, k: brief.KindBrief) -> str:
         + list(k.extra)
     )
     trend = k.area.trend.frame
-    months = [f"{m:%b %Y}" for m in trend["month"]] if "month" in trend else []
+    months = [month_year(m) for m in trend["month"]] if "month" in trend else []
     counts = [None if pd.isna(v) else float(v) for v in trend.get("count", [])]
     cats = k.area.by_category.frame.sort_values("count", ascending=False, na_position="last").head(6)
+    vocabulary = brief.schema_for(k.kind).category_column
     return (
-        f"<section><h2>{html.escape(k.title)}</h2>{brief_file.figure_rows(rows)}"
+        f"<section><h2>{html.escape(term(k.title))}</h2>{brief_file.figure_rows(rows)}"
         + "".join(f"<p>{html.escape(t)}</p>" for t in text)
         + _race_rows(k)
-        + brief_file.line_svg(months, counts, k.unit, width=330)
+        + brief_file.line_svg(months, counts, unit, width=330)
         + brief_file.bars_svg(
-            [str(c) for c in cats.get("category", [])],
+            [term(str(c), vocabulary) for c in cats.get("category", [])],
             [None if pd.isna(v) else float(v) for v in cats.get("count", [])],
-            k.unit,
+            unit,
         )
         + "</section>"
     )
@@ -317,29 +338,37 @@ def _race_rows(k: brief.KindBrief) -> str:
     race = k.area.by_race.frame
     if k.kind != "use_of_force" or race.empty or "share" not in race:
         return ""
+    unit = term(k.unit)
     rows = [
         (
-            str(r.group),
-            "not shown" if pd.isna(r.share) else f"{r.share:.0%} of {k.unit}",
-            "" if pd.isna(r.population_share) else f"{r.population_share:.0%} of residents",
+            term(str(r.group), "race"),
+            _("not shown")
+            if pd.isna(r.share)
+            else _("{share} of {unit}").format(share=percent(r.share), unit=unit),
+            ""
+            if pd.isna(r.population_share)
+            else _("{share} of residents").format(share=percent(r.population_share)),
         )
         for r in race.itertuples()
     ]
-    return f"<p class='note'>{html.escape(k.area.demographic_scope)}: by race</p>" + brief_file.figure_rows(
-        rows
-    )
+    scope = _("{scope}: by race").format(scope=k.area.demographic_scope)
+    return f"<p class='note'>{html.escape(scope)}</p>" + brief_file.figure_rows(rows)
 
 
 def _initiative_section(report: initiative.InitiativeReport) -> str:
     """A programme covering the place: each measure's verdict and sentence, then the assumptions."""
     chosen = report.initiative
-    head = f"Did it make a difference? {chosen.title} (started {chosen.start:%d %B %Y})"
-    places = "Covers " + ", ".join(report.covered_names) + "; compared with the rest of the city."
-    lines = [f"{r.measure}: {r.verdict}. {r.sentence}" for r in report.results]
+    head = _("Did it make a difference? {title} (started {start})").format(
+        title=chosen.title, start=day_month_year(chosen.start)
+    )
+    places = _("Covers {places}; compared with the rest of the city.").format(
+        places=", ".join(report.covered_names)
+    )
+    lines = [f"{r.measure}: {_(r.verdict)}. {r.sentence}" for r in report.results]
     return (
         f"<section><h2>{html.escape(head)}</h2><p>{html.escape(places)}</p>"
         + "".join(f"<p>{html.escape(t)}</p>" for t in lines)
         + "<p class='note'>"
-        + html.escape(" ".join(report.assumptions))
+        + html.escape(" ".join(_(a) for a in report.assumptions))
         + "</p></section>"
     )

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from query.i18n import _
+
 SUPPRESSED_LABEL = "suppressed"
 # Why a cell is hidden, in the `reason` column every suppressed frame carries (None where shown).
 REASON_SMALL = "small"  # a count from 1 to threshold-1
@@ -45,29 +47,38 @@ class DisclosurePolicy:
     def reason_words(self, reason: str | None) -> str:
         """The plain-words reason a visitor reads for a hidden cell, stating this deployment's threshold."""
         return {
-            REASON_SMALL: f"fewer than {self.threshold}",
-            REASON_COMPLEMENTARY: "hidden so that a smaller hidden count cannot be worked out from the total",
-            REASON_LINKED: "hidden so that it cannot be worked out from another published view",
-            REASON_NO_POPULATION: "no population",
+            REASON_SMALL: _("fewer than {threshold}").format(threshold=self.threshold),
+            REASON_COMPLEMENTARY: _(
+                "hidden so that a smaller hidden count cannot be worked out from the total"
+            ),
+            REASON_LINKED: _("hidden so that it cannot be worked out from another published view"),
+            REASON_NO_POPULATION: _("no population"),
         }.get(reason or "", "")
 
     def note(self) -> str:
         """The sentence every table, chart and download that uses the policy carries."""
         if self.threshold <= 1:
-            return "No counts are suppressed."
-        text = (
-            f"To protect the people in these records, counts from 1 to {self.threshold - 1} in breakdowns by "
+            return _("No counts are suppressed.")
+        text = _(
+            "To protect the people in these records, counts from 1 to {largest} in breakdowns by "
             "race, sex or age (and any count narrowed by a race, sex or age filter) are not shown"
-        )
+        ).format(largest=self.threshold - 1)
         if self.is_complementary:
-            text += (
+            text += _(
                 "; where needed, one or more other cells are hidden too, so a hidden count cannot be worked "
                 "out by subtracting the visible ones from the total"
             )
-        return text + f'. Hidden cells read "{SUPPRESSED_LABEL}".'
+        return text + _('. Hidden cells read "{label}".').format(label=suppressed_label())
 
 
 NO_SUPPRESSION = DisclosurePolicy(threshold=1, is_complementary=False)
+
+
+def suppressed_label() -> str:
+    """What a hidden cell reads in the current language (frames keep SUPPRESSED_LABEL until the gate)."""
+    return _("suppressed")
+
+
 DEFAULT_POLICY = DisclosurePolicy()
 
 

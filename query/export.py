@@ -35,6 +35,7 @@ import pyarrow as pa
 from query.db import CityData
 from query.disclosure import DEFAULT_POLICY, DisclosurePolicy
 from query.filters import Filters
+from query.i18n import _, language, number, term, using
 from query.package import data_package
 from query.provenance import parse_time, source_provenance
 from query.quality import source_quality
@@ -191,64 +192,114 @@ def notes_text(
     """
     schema = schema_for(filters.kind)
     lines = [
-        "Policing open data dashboard: notes for this download",
+        _("Policing open data dashboard: notes for this download"),
         "",
-        f"Contents: {what}",
-        f"City: {city.name}",
-        f"Selection: {filters.describe(city.neighborhood_names, max_listed=None)}",
-        f"Counting unit: {city.unit_plural(filters.kind)}. {schema.unit_note}",
-        f"Dates: the date each event occurred, in the city's local time ({city.time_zone}).",
-        "",
-        "Sources",
+        _("Contents: {what}").format(what=what_words(what)),
+        _("City: {city}").format(city=city.name),
+        _("Selection: {selection}").format(
+            selection=filters.describe(city.neighborhood_names, max_listed=None)
+        ),
+        _("Counting unit: {unit}.").format(unit=term(city.unit_plural(filters.kind)))
+        + f" {term(schema.unit_note)}",
+        _("Dates: the date each event occurred, in the city's local time ({zone}).").format(
+            zone=city.time_zone
+        ),
     ]
+    if language() != "en":  # a reader of the translated notes is told why the cells are in English
+        lines.append(
+            _(
+                "Values: category, finding and group values are the site's canonical English values in every "
+                "language, so files compare; the summary tables' column names are translated."
+            )
+        )
+    lines += ["", _("Sources")]
     lines += _source_lines(city, filters.kind)
-    lines += ["", "Small numbers"]
+    lines += ["", _("Small numbers")]
     lines.append(
         disclosure.note()
         if disclosure
-        else "Row-level records as the source publishes them; nothing is suppressed."
+        else _("Row-level records as the source publishes them; nothing is suppressed.")
     )
-    lines += [*rules, *filters.ignored, "", "Spreadsheet safety and encoding"]
+    lines += [*rules, *filters.ignored, "", _("Spreadsheet safety and encoding")]
     lines.append(
-        "Text cells that begin with =, +, -, @, a tab or a carriage return start with an apostrophe (') so that "
-        "spreadsheet programs do not run them as formulas. Numbers are never changed. Remove the leading "
-        "apostrophe if you need the exact published text."
+        _(
+            "Text cells that begin with =, +, -, @, a tab or a carriage return start with an apostrophe (') so that "
+            "spreadsheet programs do not run them as formulas. Numbers are never changed. Remove the leading "
+            "apostrophe if you need the exact published text."
+        )
     )
     lines.append(
-        "The CSV is UTF-8 with a byte-order mark so that Excel shows accented names correctly; "
-        'in Python read it with encoding="utf-8-sig". Empty cells mean no value.'
+        _(
+            "The CSV is UTF-8 with a byte-order mark so that Excel shows accented names correctly; "
+            'in Python read it with encoding="utf-8-sig". Empty cells mean no value.'
+        )
     )
-    lines += ["", f"Generated: {_stamp(generated_at or datetime.now(UTC))}"]
+    lines += ["", _("Generated: {moment}").format(moment=_stamp(generated_at or datetime.now(UTC)))]
     return "\n".join(lines) + "\n"
+
+
+def what_words(what: str) -> str:
+    """A download's contents ("by race") in the reader's language; file names keep the English."""
+    words = {
+        "monthly": _("monthly"),
+        "by category": _("by category"),
+        "by finding": _("by finding"),
+        "by neighborhood": _("by neighborhood"),
+        "by race": _("by race"),
+        "by sex": _("by sex"),
+        "by age": _("by age"),
+        "records": _("records"),
+        "highest rates": _("highest rates"),
+        "brief figures": _("brief figures"),
+        "withheld under a filter on who the records were about": _(
+            "withheld under a filter on who the records were about"
+        ),
+    }
+    return words.get(what, what)
 
 
 def _source_lines(city: CityData, kind: str) -> list[str]:
     lines = []
     for src in (s for s in source_provenance(city) if s.kind == kind):
+        not_given = _("n/a")
         lines += [
             f"- {src.title}" + (f" ({src.publisher})" if src.publisher else ""),
-            f"  Dataset id: {src.source_dataset_id or 'n/a'} (this site's id: {src.dataset_id})",
-            f"  Landing page: {src.landing_page or 'n/a'}",
-            f"  Licence: {src.licence or 'see the landing page'}",
-            f"  Source updated: {_stamp(src.source_updated_at)}; fetched: {_stamp(src.fetched_at)}; "
-            f"rows in snapshot: {src.row_count:,}; snapshot: {src.snapshot_id}",
+            "  "
+            + _("Dataset id: {source_id} (this site's id: {site_id})").format(
+                source_id=src.source_dataset_id or not_given, site_id=src.dataset_id
+            ),
+            "  " + _("Landing page: {url}").format(url=src.landing_page or not_given),
+            "  " + _("Licence: {licence}").format(licence=src.licence or _("see the landing page")),
+            "  "
+            + _(
+                "Source updated: {updated}; fetched: {fetched}; rows in snapshot: {rows}; snapshot: {snapshot}"
+            ).format(
+                updated=_stamp(src.source_updated_at),
+                fetched=_stamp(src.fetched_at),
+                rows=number(src.row_count),
+                snapshot=src.snapshot_id,
+            ),
         ]
         if src.manifest is not None:
             quality = source_quality(src.manifest)
-            lines += [f"  Counting: {rule}" for rule in quality.rules]
-            lines += [f"  Entry check: {quality.verified}"] + [f"  Quality: {f}" for f in quality.figures]
+            lines += ["  " + _("Counting: {rule}").format(rule=rule) for rule in quality.rules]
+            lines += ["  " + _("Entry check: {check}").format(check=quality.verified)]
+            lines += ["  " + _("Quality: {figure}").format(figure=f) for f in quality.figures]
         if src.is_synthetic:
-            lines.append("  SYNTHETIC DATA: generated for demonstration; no real people or events.")
+            lines.append("  " + _("SYNTHETIC DATA: generated for demonstration; no real people or events."))
     if city.reference is not None:
         lines.append(
-            f"- Neighborhood boundaries and population: snapshot {city.reference.snapshot_id}, "
-            f"fetched {_stamp(parse_time(city.reference.manifest.fetched_at))}"
+            "- "
+            + _("Neighborhood boundaries and population: snapshot {snapshot}, fetched {fetched}").format(
+                snapshot=city.reference.snapshot_id,
+                fetched=_stamp(parse_time(city.reference.manifest.fetched_at)),
+            )
         )
     return lines
 
 
 def _stamp(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "unknown"
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else _("unknown")
 
 
 def zip_bundle(
@@ -296,19 +347,19 @@ def export_refusal(
     """
     kind = filters.kind
     if not policy.is_row_level_enabled.get(kind, False):
-        return (
-            f"Row-level downloads of {schema_for(kind).title.lower()} are switched off on this site. "
+        return _(
+            "Row-level downloads of {kind} are switched off on this site. "
             "Download the summary tables instead, or get the full dataset from the source's own page "
             "(linked under Sources)."
-        )
+        ).format(kind=term(schema_for(kind).title).lower())
     if matching is None:
         matching = count_records(city, filters)
     if matching > policy.max_rows:
-        return (
-            f"{matching:,} records match, more than the {policy.max_rows:,} a download may hold. "
+        return _(
+            "{matching} records match, more than the {limit} a download may hold. "
             "Narrow the dates or neighborhoods, or get the full dataset from the source's own page "
             "(linked under Sources)."
-        )
+        ).format(matching=number(matching), limit=number(policy.max_rows))
     return None
 
 
@@ -326,7 +377,8 @@ def export_records(
 
 def bundle_name(city: CityData, filters: Filters, what: str) -> str:
     """The ZIP file name a bundle of `what` gets, known before the bundle is built (for download buttons)."""
-    area = filters.area_label(city.neighborhood_names)
+    with using("en"):  # file names stay the same in every language
+        area = filters.area_label(city.neighborhood_names)
     when = snapshot_at(city, filters.kind)
     name = export_filename(filters.kind, area, filters.date_from, filters.date_to, when, what)
     return name.removesuffix(".csv") + ".zip"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from query.i18n import _, month_year, ngettext, term
 from store.schema import SCHEMAS, schema_for
 
 NOT_RECORDED = "Not recorded"  # label of a missing category or finding, in tables and in filters
@@ -141,11 +142,13 @@ class Filters:
         notes = []
         if not self.has_person_columns and (self.races or self.sexes or self.age_bands):
             notes.append(
-                "Only complaint and use-of-force records describe a person, so race, sex and age filters "
-                "are ignored here."
+                _(
+                    "Only complaint and use-of-force records describe a person, so race, sex and age filters "
+                    "are ignored here."
+                )
             )
         if self.kind not in FINDING_KINDS and self.findings:
-            notes.append("Only civilian complaints have findings, so the finding filter is ignored here.")
+            notes.append(_("Only civilian complaints have findings, so the finding filter is ignored here."))
         return tuple(notes)
 
     def effective(self) -> Filters:
@@ -189,23 +192,23 @@ class Filters:
         """'Alder Park', 'Alder Park and Birch Hill', '5 neighborhoods' or 'all neighborhoods'."""
         ids = self.neighborhood_ids
         if not ids:
-            return "all neighborhoods"
+            return _("all neighborhoods")
         names = sorted(neighborhood_names.get(i, i) for i in ids)
         if len(names) > max_listed:
-            return f"{len(names)} neighborhoods"
-        return _join_words(names, "and")
+            return ngettext("{n} neighborhood", "{n} neighborhoods", len(names)).format(n=len(names))
+        return _join_words(names, _("and"))
 
     def period_label(self) -> str:
         """'Jan 2021 – Jun 2022', '3 Jan 2021 – 15 Jun 2022', 'from Jan 2021' or 'all dates'."""
         start, end = self.date_from, self.date_to
         if start is None and end is None:
-            return "all dates"
+            return _("all dates")
         if end is None:
-            return f"from {_start_words(start)}"
+            return _("from {day}").format(day=_start_words(start))
         if start is None:
-            return f"until {_end_words(end)}"
+            return _("until {day}").format(day=_end_words(end))
         if _is_month_start(start) and _is_month_end(end):
-            first, last = start.strftime("%b %Y"), end.strftime("%b %Y")
+            first, last = month_year(start), month_year(end)
             return first if first == last else f"{first} – {last}"
         if start == end:
             return _day_words(start)
@@ -216,17 +219,27 @@ class Filters:
         eff = self.effective()
         listed = max_listed if max_listed is not None else len(eff.neighborhood_ids) + 1
         parts = [
-            f"{schema_for(self.kind).title} in {eff.area_label(neighborhood_names, listed)}",
+            _("{kind} in {area}").format(
+                kind=term(schema_for(self.kind).title), area=eff.area_label(neighborhood_names, listed)
+            ),
             eff.period_label(),
         ]
+        vocabulary = schema_for(self.kind).category_column
         if eff.categories:
-            parts.append(f"{CATEGORY_WORDS[self.kind]} {_join_words(eff.categories, 'or')}")
+            chosen = _join_words([term(v, vocabulary) for v in eff.categories], _("or"))
+            parts.append(f"{term(CATEGORY_WORDS[self.kind])} {chosen}")
         if eff.findings:
-            parts.append(f"finding {_join_words(eff.findings, 'or')}")
+            chosen = _join_words([term(v, "finding") for v in eff.findings], _("or"))
+            parts.append(_("finding {values}").format(values=chosen))
         who = PERSON_PREFIX.get(self.kind)
-        for field, values in (("race", eff.races), ("sex", eff.sexes), ("age", eff.age_bands)):
+        for words, vocabulary, values in (
+            (_("{who} race {values}"), "race", eff.races),
+            (_("{who} sex {values}"), "sex", eff.sexes),
+            (_("{who} age {values}"), "age", eff.age_bands),
+        ):
             if who and values:
-                parts.append(f"{who} {field} {_join_words(values, 'or')}")
+                chosen = _join_words([term(v, vocabulary) for v in values], _("or"))
+                parts.append(words.format(who=term(who), values=chosen))
         text = ", ".join(parts)
         if self.ignored:
             text += " (" + " ".join(self.ignored) + ")"
@@ -377,15 +390,15 @@ def _is_month_end(day: date) -> bool:
 
 
 def _day_words(day: date) -> str:
-    return f"{day.day} {day.strftime('%b %Y')}"
+    return f"{day.day} {month_year(day)}"
 
 
 def _start_words(day: date) -> str:
-    return day.strftime("%b %Y") if _is_month_start(day) else _day_words(day)
+    return month_year(day) if _is_month_start(day) else _day_words(day)
 
 
 def _end_words(day: date) -> str:
-    return day.strftime("%b %Y") if _is_month_end(day) else _day_words(day)
+    return month_year(day) if _is_month_end(day) else _day_words(day)
 
 
 def _join_words(values: Iterable[str], conjunction: str) -> str:

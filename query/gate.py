@@ -26,9 +26,16 @@ from query.aggregates import (
     page_aggregates,
 )
 from query.db import CityData, current_snapshot_key, open_city
-from query.disclosure import DEFAULT_POLICY, REASON_NO_POPULATION, SUPPRESSED_LABEL, DisclosurePolicy
+from query.disclosure import (
+    DEFAULT_POLICY,
+    REASON_NO_POPULATION,
+    SUPPRESSED_LABEL,
+    DisclosurePolicy,
+    suppressed_label,
+)
 from query.export import ExportFile, ExportPolicy, ExportRefused, _bundle, to_csv_bytes
 from query.filters import CATEGORY_WORDS, PERSON_PREFIX, Filters, latest_months
+from query.i18n import _, header, month_year, number, term
 from query.initiative import Initiative, InitiativeReport, named_initiatives
 from query.options import FilterOptions, filter_options
 from query.provenance import Freshness, SourceProvenance, data_dictionary, freshness, source_provenance
@@ -144,6 +151,13 @@ def _issue(frame: pd.DataFrame, what: str, policy: DisclosurePolicy) -> Publishe
     out = frame.copy()
     if "reason" in out.columns:
         out["reason"] = [policy.reason_words(r) if isinstance(r, str) else "" for r in out["reason"]]
+    if "label" in out.columns and "count" in out.columns:
+        # Frames below the gate (some cached across visitors) say "suppressed" and "1,234" in English;
+        # what leaves is in the reader's language.
+        out["label"] = [
+            suppressed_label() if text == SUPPRESSED_LABEL else number(n) if pd.notna(n) else text
+            for text, n in zip(out["label"], out["count"], strict=True)
+        ]
     return PublishedTable(out.reset_index(drop=True), what, _ISSUED_HERE)
 
 
@@ -155,8 +169,8 @@ def plain_table(frame: pd.DataFrame, what: str) -> PublishedTable:
 def count_text(count: int | None, site: SitePolicy) -> str:
     """A headline count as visitors read it: the number, or the reason it is not shown."""
     if count is None:
-        return f"{SUPPRESSED_LABEL} ({site.disclosure.reason_words('small')})"
-    return f"{count:,}"
+        return f"{suppressed_label()} ({site.disclosure.reason_words('small')})"
+    return number(count)
 
 
 @dataclass(frozen=True, eq=False)
@@ -210,8 +224,9 @@ def page(city: CityData, filters: Filters, site: SitePolicy) -> PublishedPage:
         by_sex=_issue(people.by_sex, "by sex", policy),
         by_age_band=_issue(people.by_age_band, "by age", policy),
         headline=headline,
-        headline_words=f"{headline} {totals.record_unit}" + (f" in {people.scope}" if narrowed else ""),
-        units_text=None if narrowed or totals.units is None else f"{totals.units:,}",
+        headline_words=f"{headline} {term(totals.record_unit)}"
+        + (" " + _("in {scope}").format(scope=people.scope) if narrowed else ""),
+        units_text=None if narrowed or totals.units is None else number(totals.units),
         record_unit=totals.record_unit,
         unit_label=totals.unit_label,
         figures=figures,
@@ -229,16 +244,20 @@ def counting_rules(kind: str, city: CityData | None = None) -> tuple[str, ...]:
     them (a complainant or subject id), else records, since one person can be several records."""
     if kind not in PERSON_PREFIX:
         return ()
-    schema, who = schema_for(kind), PERSON_PREFIX[kind]
+    units, who = term(schema_for(kind).unit_plural), term(PERSON_PREFIX[kind])
     if city is not None and snap.identifies_people(city, kind):
         return (
-            f"Breakdowns by who count people, not {schema.unit_plural}: the source publishes a {who} id, "
-            f"so one {who} with several {schema.unit_plural} is one person (records without an id count "
-            "once each), and the threshold applies to people.",
+            _(
+                "Breakdowns by who count people, not {units}: the source publishes a {who} id, "
+                "so one {who} with several {units} is one person (records without an id count "
+                "once each), and the threshold applies to people."
+            ).format(units=units, who=who),
         )
     return (
-        f"The threshold counts {schema.unit_plural}, not people: the source publishes no {who} id, so one "
-        f"{who} with several {schema.unit_plural} counts several times.",
+        _(
+            "The threshold counts {units}, not people: the source publishes no {who} id, so one "
+            "{who} with several {units} counts several times."
+        ).format(units=units, who=who),
     )
 
 
@@ -266,7 +285,7 @@ def map_table(city: CityData, filters: Filters, site: SitePolicy, is_rate: bool)
     shown = [
         policy.reason_words(r)
         if isinstance(r, str)
-        else (f"{v:,.1f}" + (" (unstable)" if weak else "") if is_rate else f"{v:,.0f}")
+        else (number(v, 1) + (" " + _("(unstable)") if weak else "") if is_rate else number(v))
         for r, v, weak in zip(out["reason"], out["value"], unstable, strict=True)
     ]
     out.insert(3, "display", shown)
@@ -311,8 +330,9 @@ def records_view(city: CityData, filters: Filters, site: SitePolicy, limit: int)
     """
     if not site.exports.is_row_level_enabled.get(filters.kind, False):
         note = row_release.withheld_note(filters.kind, site.is_demographic_rows_enabled)
-        title = schema_for(filters.kind).title.lower()
-        return RecordsView(None, f"Records of {title} are not published row by row on this site.", note)
+        title = term(schema_for(filters.kind).title).lower()
+        refusal = _("Records of {kind} are not published row by row on this site.").format(kind=title)
+        return RecordsView(None, refusal, note)
     release = row_release.listing(
         city, filters, site.disclosure.threshold, site.is_demographic_rows_enabled, limit
     )
@@ -360,9 +380,15 @@ def table_file(
     """A published table as a ZIP (CSV + notes stating this deployment's policy and counting rule)."""
     if not isinstance(table, PublishedTable):
         raise TypeError("only a PublishedTable can be downloaded")
-    rules = (*counting_rules(filters.kind, city), "Columns withheld: none (a summary table; no records).")
+    rules = (*counting_rules(filters.kind, city), _("Columns withheld: none (a summary table; no records)."))
     return _bundle(
-        city, filters, to_csv_bytes(table.frame), table.what, site.disclosure, made_at, rules=rules
+        city,
+        filters,
+        to_csv_bytes(table.frame.rename(columns=header)),
+        table.what,
+        site.disclosure,
+        made_at,
+        rules=rules,
     )
 
 
@@ -393,7 +419,7 @@ def source_quality(manifest, site: SitePolicy) -> SourceQuality:
     is_person = frame["column"].str.startswith(("complainant_", "subject_", "officer_"))
     small = is_person & (frame["records"] < site.disclosure.threshold)
     frame["records"] = [
-        f"fewer than {site.disclosure.threshold}" if hide else f"{n:,}"
+        _("fewer than {threshold}").format(threshold=site.disclosure.threshold) if hide else number(n)
         for hide, n in zip(small, frame["records"], strict=True)
     ]
     return replace(quality, unmapped=plain_table(frame, "unmapped values"))
@@ -435,7 +461,7 @@ def pin_words(as_of: str) -> str:
         moment = datetime(*(int(p) for p in parts), tzinfo=UTC)
     except ValueError:
         return as_of
-    return f"{moment.day} {moment:%b %Y %H:%M} UTC"
+    return f"{moment.day} {month_year(moment)} {moment:%H:%M} UTC"
 
 
 def pin_for(city: CityData) -> str:

@@ -8,6 +8,7 @@ import io
 
 from query.db import CityData
 from query.filters import Filters
+from query.i18n import canonical_header
 from query.provenance import source_provenance
 
 
@@ -34,7 +35,8 @@ def data_package(city: CityData, filters: Filters, csv_name: str, csv_bytes: byt
     }
 
 
-def _field_type(name: str) -> str:
+def _field_type(header: str) -> str:
+    name = canonical_header(header)
     if name in ("count", "population") or name.endswith(("_count", "_age")):
         return "integer"
     if name.startswith(("share", "rate")) or name.endswith(("_share", "_per_1000")) or name in ("lat", "lon"):

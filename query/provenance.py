@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 
 from query.db import CityData
+from query.i18n import _, month_year, term
 from store.schema import VOCABULARIES, schema_for
 from store.snapshots import Attempt, Manifest, SnapshotError, read_attempt
 
@@ -113,11 +114,15 @@ def freshness(
         and attempt.status == "failed"
         and (fetched is None or (parse_time(attempt.attempted_at) or now) >= fetched)
     )
-    parts = [f"fetched {_when(fetched, with_time=True)}" if fetched else "fetch time unknown"]
+    parts = [
+        _("fetched {moment}").format(moment=_when(fetched, with_time=True))
+        if fetched
+        else _("fetch time unknown")
+    ]
     if updated:
-        parts.append(f"source updated {_when(updated)}")
+        parts.append(_("source updated {day}").format(day=_when(updated)))
     if newest:
-        parts.append(f"newest record {_when(newest)}")
+        parts.append(_("newest record {day}").format(day=_when(newest)))
     return Freshness(
         is_stale=fetch_age is None or fetch_age > warn_after_days,
         is_failed=is_failed,
@@ -129,23 +134,23 @@ def freshness(
 
 def _when(moment: datetime, with_time: bool = False) -> str:
     utc = moment.astimezone(UTC)
-    text = f"{utc.day} {utc.strftime('%b %Y')}"
+    text = f"{utc.day} {month_year(utc)}"
     return f"{text} {utc.strftime('%H:%M')} UTC" if with_time else text
 
 
 def _type_words(arrow_type: pa.DataType) -> tuple[str, str]:
     """(type, unit) in words a reader of the dictionary understands."""
     if pa.types.is_timestamp(arrow_type):
-        return "date and time", "local time of the city, with its UTC offset"
+        return _("date and time"), _("local time of the city, with its UTC offset")
     if pa.types.is_date(arrow_type):
-        return "date", "local calendar date (YYYY-MM-DD)"
+        return _("date"), _("local calendar date (YYYY-MM-DD)")
     if pa.types.is_floating(arrow_type):
-        return "number", ""
+        return _("number"), ""
     if pa.types.is_integer(arrow_type):
-        return "whole number", ""
+        return _("whole number"), ""
     if pa.types.is_boolean(arrow_type):
-        return "true/false", ""
-    return "text", ""
+        return _("true/false"), ""
+    return _("text"), ""
 
 
 def data_dictionary(kind: str) -> pd.DataFrame:
@@ -154,15 +159,15 @@ def data_dictionary(kind: str) -> pd.DataFrame:
     for col in schema_for(kind).columns:
         type_words, unit = _type_words(col.arrow_type)
         if col.name.endswith("_age"):
-            unit = "years"
+            unit = _("years")
         if col.name in ("lat", "lon"):
-            unit = "degrees (WGS84)"
+            unit = _("degrees (WGS84)")
         allowed = ", ".join(VOCABULARIES[col.vocabulary]) if col.vocabulary else ""
         rows.append(
             {
                 "column": col.name,
                 "type": type_words,
-                "description": col.description,
+                "description": term(col.description),
                 "is_public": col.is_public,
                 "unit": unit,
                 "allowed_values": allowed,

@@ -7,9 +7,11 @@ turns them into the sentences and small tables the data page and every download'
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 
+from query.i18n import _, month_year, ngettext, number, percent
 from store.schema import UNIT_PLURALS, schema_for
 from store.snapshots import Manifest
 
@@ -36,7 +38,9 @@ def source_quality(manifest: Manifest) -> SourceQuality:
         unit_plural=unit_plural(manifest, manifest.kind),
         rules=tuple(str(r) for r in provenance.get("rules", ())),
         verified=(
-            "Synthetic data generated through the real pipeline; there is no real export to check it against."
+            _(
+                "Synthetic data generated through the real pipeline; there is no real export to check it against."
+            )
             if manifest.is_synthetic
             else _verified(provenance)
         ),
@@ -49,10 +53,10 @@ def source_quality(manifest: Manifest) -> SourceQuality:
 def _verified(provenance: dict) -> str:
     verified, note = provenance.get("verified"), str(provenance.get("verified_note") or "")
     if verified is True:
-        return "Checked against a real export of this source. " + note
+        return _("Checked against a real export of this source.") + " " + note
     if verified is False:
-        return "Not yet checked against a real export of this source: " + note
-    return "Not stated whether this entry was checked against a real export."
+        return _("Not yet checked against a real export of this source:") + " " + note
+    return _("Not stated whether this entry was checked against a real export.")
 
 
 def _figures(stats: dict, records: int) -> list[str]:
@@ -60,20 +64,42 @@ def _figures(stats: dict, records: int) -> list[str]:
     if not quality:
         return []
     out = [
-        f"{quality.get('date_failure_share', 0):.1%} of records have no usable date.",
-        f"{quality.get('unassigned_share', 0):.1%} have no neighborhood.",
+        _("{share} of records have no usable date.").format(
+            share=percent(quality.get("date_failure_share", 0), 1)
+        ),
+        _("{share} have no neighborhood.").format(share=percent(quality.get("unassigned_share", 0), 1)),
     ]
     for column, share in sorted((quality.get("unmapped_share") or {}).items()):
         if share:
             out.append(
-                f"{share:.1%} of {column.replace('_', ' ')} values are shown as published (no recode)."
+                _("{share} of {column} values are shown as published (no recode).").format(
+                    share=percent(share, 1), column=column.replace("_", " ")
+                )
             )
     if quality.get("filtered_out"):
-        out.append(f"{quality['filtered_out']:,} published rows were left out by the row filter.")
+        n = quality["filtered_out"]
+        out.append(
+            ngettext(
+                "{n} published row was left out by the row filter.",
+                "{n} published rows were left out by the row filter.",
+                n,
+            ).format(n=number(n))
+        )
     if quality.get("split_added"):
-        out.append(f"{quality['split_added']:,} records come from cells listing several people.")
+        n = quality["split_added"]
+        out.append(
+            ngettext(
+                "{n} record comes from cells listing several people.",
+                "{n} records come from cells listing several people.",
+                n,
+            ).format(n=number(n))
+        )
     if quality.get("unjoined_share"):
-        out.append(f"{quality['unjoined_share']:.1%} of records found no match in the joined table.")
+        out.append(
+            _("{share} of records found no match in the joined table.").format(
+                share=percent(quality["unjoined_share"], 1)
+            )
+        )
     out += _identity(stats.get("identity") or {}, records)
     return out
 
@@ -82,21 +108,33 @@ def _identity(identity: dict, records: int) -> list[str]:
     out = []
     repeated = identity.get("repeated_rows") or 0
     if repeated:
-        what = {"keep_one": "dropped as copies", "allow": "kept as separate records"}.get(
-            identity.get("policy"), "found"
+        what = {"keep_one": _("dropped as copies"), "allow": _("kept as separate records")}.get(
+            identity.get("policy"), _("found")
         )
-        out.append(f"{repeated:,} rows repeated another record's id and were {what}.")
+        out.append(
+            ngettext(
+                "{n} row repeated another record's id and was {what}.",
+                "{n} rows repeated another record's id and were {what}.",
+                repeated,
+            ).format(n=number(repeated), what=what)
+        )
     copies = identity.get("copied_published_rows") or 0
     if copies:
         kept = identity.get("published_rows_kept")
-        left = f"; the scores are read from the {kept:,} rows left" if kept else ""
+        left = _("; the scores are read from the {kept} rows left").format(kept=number(kept)) if kept else ""
         out.append(
-            f"{copies:,} published rows were copies of an earlier row (the same in every identity field) "
-            f"and were dropped{left}."
+            _(
+                "{copies} published rows were copies of an earlier row (the same in every identity field) "
+                "and were dropped{left}."
+            ).format(copies=number(copies), left=left)
         )
     merged_in = identity.get("rollup_rows_in")
     if merged_in:
-        out.append(f"{merged_in:,} published rows were combined into {records:,} records.")
+        out.append(
+            _("{rows} published rows were combined into {records} records.").format(
+                rows=number(merged_in), records=number(records)
+            )
+        )
     return out
 
 
@@ -105,23 +143,28 @@ def _changes(changes: dict) -> list[str]:
     if not changes.get("previous_snapshot"):
         return []
     out = [
-        f"Since the previous snapshot ({changes['previous_snapshot']}): {changes.get('added', 0):,} added, "
-        f"{changes.get('removed', 0):,} removed, {changes.get('revised', 0):,} revised."
+        _(
+            "Since the previous snapshot ({snapshot}): {added} added, {removed} removed, {revised} revised."
+        ).format(
+            snapshot=changes["previous_snapshot"],
+            added=number(changes.get("added", 0)),
+            removed=number(changes.get("removed", 0)),
+            revised=number(changes.get("revised", 0)),
+        )
     ]
     months = changes.get("months") or []
     if months:
         listed = "; ".join(
-            f"{_month_words(m['month'])}: {m['before']:,} → {m['after']:,}" for m in months[:12]
+            f"{_month_words(m['month'])}: {number(m['before'])} → {number(m['after'])}" for m in months[:12]
         )
-        more = f" (and {len(months) - 12} more)" if len(months) > 12 else ""
-        out.append(f"Months whose counts changed: {listed}{more}.")
+        more = " " + _("(and {n} more)").format(n=len(months) - 12) if len(months) > 12 else ""
+        out.append(_("Months whose counts changed: {months}.").format(months=listed + more))
     return out
 
 
 def _month_words(month: str) -> str:
     year, number = month.split("-")
-    names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-    return f"{names[int(number) - 1]} {year}"
+    return month_year(date(int(year), int(number), 1))
 
 
 def _unmapped(stats: dict) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import pandas as pd
 from query.db import CityData
 from query.export import ExportFile, ExportRefused, _bundle, bundle_name, export_records, export_refusal
 from query.filters import Filters
+from query.i18n import _
 from query.records import MAX_PAGE_ROWS, count_records, public_columns, read_records
 
 DEMOGRAPHIC_SUFFIXES = ("_race", "_race_raw", "_sex", "_sex_raw", "_age")
@@ -35,12 +36,12 @@ def withheld_note(kind: str, is_demographic_rows_enabled: bool) -> str:
     """The sentence every records file and listing carries about the columns it leaves out."""
     withheld = [] if is_demographic_rows_enabled else demographic_columns(kind)
     if not withheld:
-        return "Columns withheld: none beyond the non-public ones (coordinates and internal ids)."
-    return (
-        f"Columns withheld: {', '.join(withheld)}. This site does not publish race, sex or age row by row: "
+        return _("Columns withheld: none beyond the non-public ones (coordinates and internal ids).")
+    return _(
+        "Columns withheld: {columns}. This site does not publish race, sex or age row by row: "
         "beside a date and a neighborhood they can identify a person. Breakdowns by race, sex and age "
         "are published as suppressed summary tables instead."
-    )
+    ).format(columns=", ".join(withheld))
 
 
 def person_refusal(
@@ -50,17 +51,17 @@ def person_refusal(
     if not filters.has_person_filter:
         return None
     if not is_demographic_rows_enabled:
-        return (
+        return _(
             "Records are not listed or downloaded under a race, sex or age filter: the filter would tell "
             "each listed person's race, sex or age, which this site does not publish row by row. Remove "
             "that filter to see the records, or use the summary tables above."
         )
     matching = count_records(city, filters) if matching is None else matching
     if matching < threshold:
-        return (
-            f"Fewer than {threshold} records match this race, sex or age filter, so they are not listed "
+        return _(
+            "Fewer than {threshold} records match this race, sex or age filter, so they are not listed "
             "or downloaded. Widen the filters."
-        )
+        ).format(threshold=threshold)
     return None
 
 

@@ -39,8 +39,10 @@ from query.disclosure import (
     SUPPRESSED_LABEL,
     DisclosurePolicy,
     suppress,
+    suppressed_label,
 )
 from query.filters import AGE_BANDS, UNKNOWN, Filters, age_band_sql, person_columns
+from query.i18n import _, number
 from store.schema import VOCABULARIES, schema_for
 
 DIMENSIONS = {"race": "races", "sex": "sexes", "age": "age_bands"}
@@ -67,13 +69,13 @@ def snap_key(filters: Filters, coverage: tuple[date, date] | None) -> SnapKey:
 
 def scope_words(key: SnapKey, names: dict[str, str]) -> str:
     if key.year is None:
-        return "no finished calendar year in the data yet"
+        return _("no finished calendar year in the data yet")
     area = (
-        "the whole city"
+        _("the whole city")
         if key.neighborhood_id is None
         else names.get(key.neighborhood_id, key.neighborhood_id)
     )
-    return f"calendar year {key.year}, {area}"
+    return _("calendar year {year}, {area}").format(year=key.year, area=area)
 
 
 def linked_hidden(city: np.ndarray, hood: np.ndarray, city_hidden: np.ndarray, k: int) -> np.ndarray:
@@ -235,15 +237,15 @@ def _filtered_count(filters: Filters, tables, policy: DisclosurePolicy) -> str:
     """Under a person filter: the one published cell it names, or why there is none."""
     chosen = [(dim, getattr(filters, attr)) for dim, attr in DIMENSIONS.items() if getattr(filters, attr)]
     if len(chosen) != 1 or len(chosen[0][1]) != 1:
-        return "not published for this combination (choose one value of race, sex or age)"
+        return _("not published for this combination (choose one value of race, sex or age)")
     dim, (value,) = chosen[0]
     table = tables[list(DIMENSIONS).index(dim)]
     row = table[table["group"] == value]
     if row.empty:
         return "0"
     if bool(row["is_suppressed"].iloc[0]):
-        return f"{SUPPRESSED_LABEL} ({policy.reason_words(row['reason'].iloc[0])})"
-    return f"{int(row['count'].iloc[0]):,}"
+        return f"{suppressed_label()} ({policy.reason_words(row['reason'].iloc[0])})"
+    return number(int(row["count"].iloc[0]))
 
 
 __all__ = ["REASON_COMPLEMENTARY", "SnapKey", "demographics", "linked_hidden", "snap_key"]

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from query.db import CityData
 from query.filters import Filters
+from query.i18n import _
 from store.snapshots import Snapshot
 
 CHECKABLE_PLATFORMS = ("socrata", "arcgis")
@@ -39,31 +40,39 @@ def _check(city: CityData, snap: Snapshot, filters: Filters) -> SourceCheck:
         return SourceCheck(
             title,
             None,
-            "The publisher offers this as a file with no count query; "
-            "the matching records download lets you count them yourself.",
+            _(
+                "The publisher offers this as a file with no count query; "
+                "the matching records download lets you count them yourself."
+            ),
         )
     if p.get("is_reshaped"):
         return SourceCheck(
             title,
             None,
-            "This figure counts records after rules applied here (see the data "
-            "page), so the publisher's count of its rows differs; download the matching records.",
+            _(
+                "This figure counts records after rules applied here (see the data "
+                "page), so the publisher's count of its rows differs; download the matching records."
+            ),
         )
     eff = filters.effective()
     if eff.categories or eff.findings or eff.races or eff.sexes or eff.age_bands:
         return SourceCheck(
             title,
             None,
-            "Categories, findings and people's groups are recoded here from the "
-            "published values, so the source cannot be asked for them; download the matching records.",
+            _(
+                "Categories, findings and people's groups are recoded here from the "
+                "published values, so the source cannot be asked for them; download the matching records."
+            ),
         )
     codes = _district_codes(city, snap, eff.neighborhood_ids) if eff.neighborhood_ids else ()
     if codes is None:
         return SourceCheck(
             title,
             None,
-            "Neighborhoods are assigned here from each record's location, which "
-            "the publisher does not do; download the matching records.",
+            _(
+                "Neighborhoods are assigned here from each record's location, which "
+                "the publisher does not do; download the matching records."
+            ),
         )
     district = p.get("district_field") if codes else None
     # The same Filters object renders the date window in the publisher's terms; neighborhoods
@@ -79,12 +88,16 @@ def _check(city: CityData, snap: Snapshot, filters: Filters) -> SourceCheck:
         url = arcgis_count_url(str(p.get("endpoint")), where, district, codes)
     if url is None:
         return SourceCheck(
-            title, None, "The source's date field cannot be named in a query; download the matching records."
+            title,
+            None,
+            _("The source's date field cannot be named in a query; download the matching records."),
         )
     return SourceCheck(
         title,
         url,
-        "Asks the publisher's API to count the same records: " + eff.describe(city.neighborhood_names) + ".",
+        _("Asks the publisher's API to count the same records: {selection}.").format(
+            selection=eff.describe(city.neighborhood_names)
+        ),
     )
 
 

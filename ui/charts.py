@@ -17,7 +17,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from query import gate
+from query import gate, i18n
+from query.i18n import _
 
 # Okabe & Ito's palette, distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -56,6 +57,7 @@ def _layout(*, height: int = 320, y_title: str = "", x_title: str = "", **extra)
     """One layout dict, so plotly validates the figure once (property-by-property updates cost ~2 ms each)."""
     axis = {"gridcolor": "#eee", "automargin": True}
     return {
+        "separators": i18n.plotly_separators(),  # "1.234,5" in Spanish
         "height": height,
         "margin": {"l": 8, "r": 8, "t": 8, "b": 8},
         "font": FONT,
@@ -77,16 +79,19 @@ def _layout(*, height: int = 320, y_title: str = "", x_title: str = "", **extra)
 def trend(published: gate.PublishedTable, unit: str, *, x: str = "month", y: str = "count") -> go.Figure:
     """Monthly counts as a line (a hidden month is a gap, never a zero)."""
     df = _frame(published)
+    # Months are written by Babel ("Jan 2024", "ene 2024") and drawn as categories in their order:
+    # plotly's own date labels are English only without a locale bundle.
+    months = [i18n.month_year(m) for m in df[x]] if len(df) else []
     line = {
         "type": "scatter",
-        "x": df[x],
+        "x": months,
         "y": df[y].astype("float64") if len(df) else [],
         "mode": "lines+markers",
         "line": {"color": PALETTE[0], "width": 2},
         "marker": {"size": 4},
-        "hovertemplate": f"%{{x|%b %Y}}: %{{y:,}} {_text(unit)}<extra></extra>",
+        "hovertemplate": f"%{{x}}: %{{y:,}} {_text(unit)}<extra></extra>",
     }
-    return go.Figure(data=[line], layout=_layout(y_title=unit))
+    return go.Figure(data=[line], layout=_layout(y_title=unit, xaxis={"type": "category"}))
 
 
 def ranked_bars(
@@ -97,14 +102,18 @@ def ranked_bars(
     value: str = "count",
     text: str | None = None,
     height: int | None = None,
+    vocabulary: str | None = None,
 ) -> go.Figure:
-    """Horizontal bars, largest on top; `text` names a column of display labels ("suppressed")."""
+    """Horizontal bars, largest on top; `text` names a column of display labels ("suppressed").
+
+    With a `vocabulary` ("force_type"), canonical labels are shown in the reader's language."""
     data = _frame(published).sort_values(value, ascending=True, na_position="first")
-    shown = data[text] if text else data[value].map(lambda v: f"{v:,.0f}" if pd.notna(v) else "")
+    shown = data[text] if text else data[value].map(lambda v: i18n.number(v) if pd.notna(v) else "")
+    names = [i18n.term(v, vocabulary) for v in data[label]] if vocabulary else data[label]
     bar = {
         "type": "bar",
         "x": data[value].fillna(0),
-        "y": escape(data[label]),
+        "y": escape(names),
         "orientation": "h",
         "marker": {"color": PALETTE[0]},
         "text": escape(shown),
@@ -120,16 +129,23 @@ def ranked_bars(
 
 
 def compare_shares(
-    published: gate.PublishedTable, *, label: str, first: str, second: str, names: tuple[str, str]
+    published: gate.PublishedTable,
+    *,
+    label: str,
+    first: str,
+    second: str,
+    names: tuple[str, str],
+    vocabulary: str | None = None,
 ) -> go.Figure:
     """Two shares per group side by side (e.g. share of subjects vs share of residents), as
     horizontal bars so every group's label is written out in full, even on a phone."""
     df = _frame(published).iloc[::-1]  # plotly draws the first row at the bottom
+    groups = escape(i18n.term(v, vocabulary) for v in df[label]) if vocabulary else escape(df[label])
     bars = [
         {
             "type": "bar",
             "orientation": "h",
-            "y": escape(df[label]),
+            "y": groups,
             "x": df[column],
             "name": _text(name),
             "marker": {"color": colour},
@@ -140,7 +156,7 @@ def compare_shares(
     ]
     layout = _layout(
         height=max(260, 46 * len(df) + 90),
-        x_title="share",
+        x_title=_("share"),
         xaxis={"tickformat": ".0%"},
         barmode="group",
         showlegend=True,
@@ -186,13 +202,14 @@ def choropleth(
         "marker": {"line": {"width": 0.8, "color": "#555"}, "opacity": 0.85},
         "customdata": list(zip(escape(unknown["neighborhood_name"]), escape(unknown["display"]))),
         "hovertemplate": "%{customdata[0]}: %{customdata[1]}<extra></extra>",
-        "name": "not shown",
+        "name": _("not shown"),
     }
     layout = {
         "map": {"style": "white-bg", "center": {"lon": lon, "lat": lat}, "zoom": zoom},
         "height": height,
         "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
         "font": FONT,
+        "separators": i18n.plotly_separators(),
     }
     return go.Figure(data=[area, grey] if len(unknown) else [area], layout=layout)
 

@@ -12,13 +12,17 @@ from datetime import date
 
 import streamlit as st
 
-from query import gate
+from query import gate, i18n
 from query.gate import CityData
+from query.i18n import _
 from ui import session, widgets
 
 KIND_BY_PAGE = {s.page_path: k for k, s in gate.SCHEMAS.items()}
 CATEGORY_KEY = {k: s.category_param for k, s in gate.SCHEMAS.items()}
+# The link keeps these English values in every language (a shared link opens the same view); the
+# switch shows them translated.
 MEASURES = ("Counts", "Per 1,000 residents")
+LANG_KEY = "lang"
 
 
 @dataclass(frozen=True)
@@ -59,10 +63,10 @@ def sidebar(
     notices: list[str] = []
     city_id = default_city
     if len(city_ids) > 1:
-        city_id = _select(bar, "City", city_ids, "city", default_city, notices)
+        city_id = _select(bar, _("City"), city_ids, "city", default_city, notices)
     if city is None or city.city_id != city_id:
         return Selection(city_id, None, None, (), {}, False)
-    bar.caption("Filters apply to every page and are kept in the link, so you can share this view.")
+    bar.caption(_("Filters apply to every page and are kept in the link, so you can share this view."))
     date_from, date_to = _dates(bar, city, notices)
     windows = {}
     if date_from is None and date_to is None:
@@ -76,44 +80,88 @@ def sidebar(
     names = dict(city.neighborhood_names)
     hood_ids = sorted(names, key=lambda i: names[i])
     label = city.index.neighborhood_label
-    hoods = _multi(bar, f"{label}s", hood_ids, "hood", notices, names.get)
+    hoods = _multi(bar, _plural_label(label), hood_ids, "hood", notices, names.get)
     by_kind = {}
     # Category and person filters narrow counted records; a page of scores has none of them.
     if page_kind and city.has_data(page_kind) and not gate.schema_for(page_kind).is_score:
         by_kind[page_kind] = _kind_filters(
             bar, session.filter_options(city.city_id, city.snapshot_key, page_kind), notices
         )
-    measure = bar.segmented_control("Show", MEASURES, default=MEASURES[0], key="measure", bind="query-params")
+    adopted = _adopt_link_values("measure", list(MEASURES), _measure_words)
+    if adopted:
+        st.session_state["measure"] = st.session_state["measure"][0]
+    measure = bar.segmented_control(
+        _("Show"),
+        MEASURES,
+        default=None if adopted else MEASURES[0],
+        format_func=_measure_words,
+        key="measure",
+        bind="query-params",
+    )
     for notice in notices:
         bar.warning(notice, icon="⚠️")
     return Selection(city_id, date_from, date_to, tuple(hoods), by_kind, measure == MEASURES[1], windows)
 
 
+def _measure_words(measure: str) -> str:
+    return {"Counts": _("Counts"), "Per 1,000 residents": _("Per 1,000 residents")}.get(measure, measure)
+
+
 def _default_words(windows: dict, date_from: date, date_to: date) -> str:
     spans = {(f, t) for f, t in windows.values() if f}
     if len(spans) <= 1:
-        return f"No dates chosen: showing the latest 12 months of data, {date_from:%b %Y} – {date_to:%b %Y}."
+        return _("No dates chosen: showing the latest 12 months of data, {first} – {last}.").format(
+            first=i18n.month_year(date_from), last=i18n.month_year(date_to)
+        )
     listed = "; ".join(
-        f"{gate.schema_for(k).title}: {f:%b %Y} – {t:%b %Y}" for k, (f, t) in windows.items() if f
+        f"{i18n.term(gate.schema_for(k).title)}: {i18n.month_year(f)} – {i18n.month_year(t)}"
+        for k, (f, t) in windows.items()
+        if f
     )
-    return f"No dates chosen: each kind shows the latest 12 complete months of its own data ({listed})."
+    return _(
+        "No dates chosen: each kind shows the latest 12 complete months of its own data ({listed})."
+    ).format(listed=listed)
 
 
 def _kind_filters(bar, options: gate.FilterOptions, notices: list[str]) -> dict:
     kind = options.kind
+    vocabulary = gate.schema_for(kind).category_column
     picked = {
         "categories": _multi(
-            bar, options.category_label.capitalize(), list(options.categories), CATEGORY_KEY[kind], notices
+            bar,
+            i18n.term(options.category_label).capitalize(),
+            list(options.categories),
+            CATEGORY_KEY[kind],
+            notices,
+            _labeller(vocabulary),
         )
     }
     if options.findings:
-        picked["findings"] = _multi(bar, "Finding", list(options.findings), "finding", notices)
+        picked["findings"] = _multi(
+            bar, _("Finding"), list(options.findings), "finding", notices, _labeller("finding")
+        )
     if options.person_label:
-        who = options.person_label.capitalize()
-        picked["races"] = _multi(bar, f"{who} race / ethnicity", list(options.races), "race", notices)
-        picked["sexes"] = _multi(bar, f"{who} sex", list(options.sexes), "sex", notices)
-        picked["age_bands"] = _multi(bar, f"{who} age", list(options.age_bands), "age", notices)
+        who = i18n.term(options.person_label)
+        races, sexes, ages = list(options.races), list(options.sexes), list(options.age_bands)
+        label = _("{who} race / ethnicity").format(who=who).capitalize()
+        picked["races"] = _multi(bar, label, races, "race", notices, _labeller("race"))
+        label = _("{who} sex").format(who=who).capitalize()
+        picked["sexes"] = _multi(bar, label, sexes, "sex", notices, _labeller("sex"))
+        label = _("{who} age").format(who=who).capitalize()
+        picked["age_bands"] = _multi(bar, label, ages, "age", notices, _labeller("age"))
     return picked
+
+
+def _labeller(vocabulary: str):
+    """A canonical value as the reader's language shows it (the filter keeps the canonical value)."""
+    return lambda value: i18n.term(value, vocabulary)
+
+
+def _plural_label(label: str) -> str:
+    """The city's name for its areas, in the plural ("Neighborhoods"; "Barrios" in Spanish)."""
+    if i18n.language() == "en" or label.lower() != "neighborhood":
+        return f"{label}s"
+    return _("Neighborhoods")
 
 
 def _dates(bar, city: CityData, notices: list[str]) -> tuple[date | None, date | None]:
@@ -122,7 +170,7 @@ def _dates(bar, city: CityData, notices: list[str]) -> tuple[date | None, date |
     high = max((s[1] for s in spans), default=None)
     left, right = bar.columns(2)
     picked = []
-    for column, label, key in ((left, "From", "from"), (right, "To", "to")):
+    for column, label, key in ((left, _("From"), "from"), (right, _("To"), "to")):
         _check_date(key, low, high, label, notices)
         picked.append(
             column.date_input(
@@ -146,24 +194,31 @@ def _check_date(key: str, low: date | None, high: date | None, label: str, notic
         value = date.fromisoformat(raw)
     except ValueError:
         notices.append(
-            f"The link's “{label}” date ({widgets.md_escape(raw[:40])}) is not a date (YYYY-MM-DD); it was ignored."
+            _("The link's “{label}” date ({value}) is not a date (YYYY-MM-DD); it was ignored.").format(
+                label=label, value=widgets.md_escape(raw[:40])
+            )
         )
         return
     if (low and value < low) or (high and value > high):
         notices.append(
-            f"The link's “{label}” date {widgets.md_escape(raw)} is outside the data ({low} to {high}); it was ignored."
+            _(
+                "The link's “{label}” date {value} is outside the data ({low} to {high}); it was ignored."
+            ).format(label=label, value=widgets.md_escape(raw), low=low, high=high)
         )
 
 
 def _multi(bar, label: str, options: list[str], key: str, notices: list[str], format_func=None) -> list[str]:
     shown_as = format_func or str
+    adopted = _adopt_link_values(key, options, shown_as)
     shown = [widgets.plain(shown_as(o)) for o in options]
-    stale = [v for v in st.query_params.get_all(key) if v and v not in shown]
+    stale = [v for v in st.query_params.get_all(key) if v and v not in shown and v not in adopted]
     if stale:
         # Link values are anyone's text: shown literally (escaped, cut), never as Markdown.
         listed = ", ".join(f"“{widgets.md_escape(v[:40])}”" for v in stale[:5])
         notices.append(
-            f"The link asked for {widgets.md_escape(label.lower())} {listed}, which this data does not have; ignored."
+            _("The link asked for {what} {listed}, which this data does not have; ignored.").format(
+                what=widgets.md_escape(label.lower()), listed=listed
+            )
         )
     return bar.multiselect(
         widgets.md_escape(label),
@@ -171,7 +226,7 @@ def _multi(bar, label: str, options: list[str], key: str, notices: list[str], fo
         key=key,
         bind="query-params",
         format_func=lambda o: widgets.plain(shown_as(o)),
-        placeholder="All",
+        placeholder=_("All"),
     )
 
 
@@ -179,7 +234,60 @@ def _select(bar, label: str, options: list[str], key: str, default: str, notices
     raw = st.query_params.get(key)
     if raw and raw not in options:
         notices.append(
-            f"The link asked for {label.lower()} “{widgets.md_escape(raw[:40])}”, which is not available; "
-            f"showing {widgets.md_escape(default)}."
+            _("The link asked for {what} “{value}”, which is not available; showing {shown}.").format(
+                what=label.lower(), value=widgets.md_escape(raw[:40]), shown=widgets.md_escape(default)
+            )
         )
     return bar.selectbox(label, options, index=options.index(default), key=key, bind="query-params")
+
+
+def set_language_from_link() -> str:
+    """This run's language: the switch's value, else the link's `lang`, else English (before any word is drawn)."""
+    return i18n.set_language(st.session_state.get(LANG_KEY) or st.query_params.get(LANG_KEY))
+
+
+def language_switch() -> None:
+    """The visible "English | Español" switch, kept in the link as `lang`, and the page's <html lang>."""
+    # Not bound to the URL by Streamlit: a bound widget writes its label ("Español") into the link,
+    # and the link must say lang=es. The callback keeps the link in step instead.
+    if LANG_KEY not in st.session_state:
+        st.session_state[LANG_KEY] = i18n.language()
+    if i18n.language() != i18n.DEFAULT_LANGUAGE and st.query_params.get(LANG_KEY) != i18n.language():
+        st.query_params[LANG_KEY] = i18n.language()  # moving to another page drops unbound parameters
+    st.sidebar.segmented_control(
+        _("Language"),
+        i18n.LANGUAGES,
+        required=True,
+        format_func=i18n.LANGUAGE_NAMES.get,
+        key=LANG_KEY,
+        on_change=_language_to_link,
+    )
+    widgets.page_language(st.sidebar)
+
+
+def _language_to_link() -> None:
+    chosen = i18n.normalise(st.session_state.get(LANG_KEY))
+    if chosen == i18n.DEFAULT_LANGUAGE:
+        st.query_params.pop(LANG_KEY, None)
+    else:
+        st.query_params[LANG_KEY] = chosen
+
+
+def _adopt_link_values(key: str, options: list, label) -> set[str]:
+    """A link made in the other language names values by that language's labels (bound widgets put
+    their labels in the link): read them as the same options, so a shared link opens the same view."""
+    if key in st.session_state:
+        return set()
+    raw = [v for v in st.query_params.get_all(key) if v]
+    if not raw:
+        return set()
+    by_label = {}
+    for lang in i18n.LANGUAGES:
+        with i18n.using(lang):
+            by_label.update({widgets.plain(label(o)): o for o in options})
+    with i18n.using(i18n.language()):
+        shown = {widgets.plain(label(o)) for o in options}
+    if any(v not in shown for v in raw) and all(v in by_label for v in raw):
+        st.session_state[key] = [by_label[v] for v in raw]
+        return set(raw)
+    return set()

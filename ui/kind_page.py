@@ -11,8 +11,9 @@ from dataclasses import replace
 
 import streamlit as st
 
-from query import gate
+from query import gate, i18n
 from query.gate import CityData
+from query.i18n import _
 from ui import charts, session, settings, widgets
 from ui.filters import Selection
 from ui.source_check import render_how_counted
@@ -23,9 +24,9 @@ MAP_KEY = "chart_map"
 def render(kind: str) -> None:
     selection: Selection = st.session_state["selection"]
     city = session.open_current(selection.city_id)
-    st.title(gate.schema_for(kind).page_title)
+    st.title(i18n.term(gate.schema_for(kind).page_title))
     if city is None or not city.has_data(kind):
-        st.info("There is no data of this kind for this city yet.")
+        st.info(_("There is no data of this kind for this city yet."))
         return
     widgets.synthetic_notice(city)
     widgets.freshness_banner(city, (kind,))
@@ -38,9 +39,11 @@ def render(kind: str) -> None:
         st.caption(widgets.md_escape(note))
     if published.is_narrowed_by_person:
         st.info(
-            "With a race, sex or age filter, only the breakdowns by who below are published, for a fixed "
-            "year and area: monthly, category and neighborhood counts of people for any dates and places "
-            "could be subtracted from each other to reveal a few people. See *About & methodology*."
+            _(
+                "With a race, sex or age filter, only the breakdowns by who below are published, for a fixed "
+                "year and area: monthly, category and neighborhood counts of people for any dates and places "
+                "could be subtracted from each other to reveal a few people. See *About & methodology*."
+            )
         )
     else:
         _trend_and_categories(city, published, description)
@@ -55,27 +58,33 @@ def _headline(published: gate.PublishedPage, description: str) -> None:
     figures = published.figures
     sentence = f"**{description}: {widgets.md_escape(published.headline_words)}**"
     if figures.change_vs_year_before_pct is not None:
-        sentence += f", {widgets.format_change(figures.change_vs_year_before_pct, 'a year before')}"
+        sentence += ", " + widgets.format_change(figures.change_vs_year_before_pct, _("a year before"))
     st.container(key="headline").markdown(sentence + ".")
     cols = st.columns(3)
     with cols[0]:
-        widgets.figure(published.record_unit.capitalize(), published.headline)
+        widgets.figure(i18n.term(published.record_unit).capitalize(), published.headline)
     if published.units_text is not None:
         with cols[1]:
-            widgets.figure(str(published.unit_label).capitalize(), published.units_text)
+            widgets.figure(i18n.term(str(published.unit_label)).capitalize(), published.units_text)
     if figures.previous_count is not None and figures.change_vs_previous_pct is not None:
         with cols[2]:
             widgets.figure(
-                "Change vs the period before",
-                f"{figures.change_vs_previous_pct:+.0f}%",
-                help=f"{figures.previous_count:,} {published.record_unit} in {_window(figures.previous_window)}",
+                _("Change vs the period before"),
+                i18n.signed_percent(figures.change_vs_previous_pct),
+                help=_("{count} {unit} in {window}").format(
+                    count=i18n.number(figures.previous_count),
+                    unit=i18n.term(published.record_unit),
+                    window=_window(figures.previous_window),
+                ),
             )
     if figures.is_partial:
-        st.caption("The chosen period reaches beyond the data available, so comparisons may understate.")
+        st.caption(_("The chosen period reaches beyond the data available, so comparisons may understate."))
 
 
 def _window(window) -> str:
-    return f"{window[0]:%d %b %Y} – {window[1]:%d %b %Y}" if window else "the period before"
+    if not window:
+        return _("the period before")
+    return f"{i18n.day_month_year(window[0], padded=True)} – {i18n.day_month_year(window[1], padded=True)}"
 
 
 def _table_download(city: CityData, filters: gate.Filters, table: gate.PublishedTable):
@@ -83,34 +92,49 @@ def _table_download(city: CityData, filters: gate.Filters, table: gate.Published
 
 
 def _trend_and_categories(city: CityData, published: gate.PublishedPage, description: str) -> None:
-    unit = published.record_unit
+    unit = i18n.term(published.record_unit)
     filters = published.filters
     left, right = st.columns(2)
     with left:
-        st.subheader("Month by month")
+        st.subheader(_("Month by month"))
         widgets.chart_with_table(
             charts.trend(published.trend, unit),
             published.trend,
-            f"{description}: {unit} per month, by the month the event happened.{_partial_note(published.trend)}",
+            _(
+                "How many {unit} there were each month. Each one counts in the month it happened. {selection}."
+            ).format(selection=description, unit=unit)
+            + _partial_note(published.trend),
             key="trend",
             download_file=_table_download(city, filters, published.trend),
         )
     with right:
-        words = gate.CATEGORY_WORDS[filters.kind]
-        st.subheader(f"By {words}")
+        words = i18n.term(gate.CATEGORY_WORDS[filters.kind])
+        st.subheader(_("By {breakdown}").format(breakdown=words))
         widgets.chart_with_table(
-            charts.ranked_bars(published.by_category, unit, label="category", text="label"),
+            charts.ranked_bars(
+                published.by_category,
+                unit,
+                label="category",
+                text="label",
+                vocabulary=gate.schema_for(filters.kind).category_column,
+            ),
             published.by_category,
-            f"{description}: {unit} by {words}.",
+            _("How many {unit} there were of each {breakdown}. {selection}.").format(
+                selection=description, unit=unit, breakdown=words
+            ),
             key="categories",
             download_file=_table_download(city, filters, published.by_category),
         )
     if len(published.by_finding.frame):
-        st.subheader("By finding")
+        st.subheader(_("By finding"))
         widgets.chart_with_table(
-            charts.ranked_bars(published.by_finding, unit, label="finding", text="label"),
+            charts.ranked_bars(
+                published.by_finding, unit, label="finding", text="label", vocabulary="finding"
+            ),
             published.by_finding,
-            f"{description}: {unit} by the outcome of the investigation.",
+            _("How the investigations ended, counted in {unit}. {selection}.").format(
+                selection=description, unit=unit
+            ),
             key="findings",
             download_file=_table_download(city, filters, published.by_finding),
         )
@@ -120,8 +144,10 @@ def _partial_note(trend: gate.PublishedTable) -> str:
     frame = trend.frame
     if "is_partial_month" not in frame or not frame["is_partial_month"].any():
         return ""
-    months = ", ".join(f"{m:%b %Y}" for m in frame.loc[frame["is_partial_month"].astype(bool), "month"])
-    return f" Partial month (only part of it is in the dates chosen or in the data): {months}."
+    months = ", ".join(i18n.month_year(m) for m in frame.loc[frame["is_partial_month"].astype(bool), "month"])
+    return " " + _("Partial month (only part of it is in the dates chosen or in the data): {months}.").format(
+        months=months
+    )
 
 
 def _map_and_ranking(city: CityData, filters: gate.Filters, is_rate: bool) -> None:
@@ -129,24 +155,33 @@ def _map_and_ranking(city: CityData, filters: gate.Filters, is_rate: bool) -> No
     whole = replace(filters, neighborhood_ids=())  # the map shows every neighborhood, to click between
     if is_rate and not city.neighborhoods["population"].notna().any():
         st.info(
-            f"{widgets.md_escape(city.name)} publishes no population per {label.lower()}, so rates per "
-            "resident are not shown; these are counts."
+            _(
+                "{city} publishes no population per {area}, so rates per resident are not shown; these are counts."
+            ).format(city=widgets.md_escape(city.name), area=_area(label))
         )
         is_rate = False
     table = session.map_table(
         city.city_id, city.snapshot_key, whole, is_rate
     )  # one map for every area choice
-    unit = city.unit_plural(filters.kind)
-    value_label = f"{unit} per 1,000 residents per year" if is_rate else unit
-    st.subheader(f"By {label.lower()}")
+    unit = i18n.term(city.unit_plural(filters.kind))
+    value_label = _("{unit} per 1,000 residents per year").format(unit=unit) if is_rate else unit
+    area = _area(label)
+    st.subheader(_("By {breakdown}").format(breakdown=area))
     left, right = st.columns([3, 2])
     with left:
         if city.boundaries:
             widgets.chart_with_table(
                 charts.choropleth(city.boundaries, table, value="value", value_label=value_label),
                 table,
-                f"{widgets.md_escape(whole.describe(city.neighborhood_names))}: {value_label} by {label.lower()}. "
-                f"Grey: not shown (the reason is in the table). Click a {label.lower()} to filter every page to it.",
+                _(
+                    "How many {unit} there were in each {area}: the darker the color, the more. A grey "
+                    "{area} is not shown; the table says why. Click a {area} to see only that one on every "
+                    "page. {selection}."
+                ).format(
+                    selection=widgets.md_escape(whole.describe(city.neighborhood_names)),
+                    unit=value_label,
+                    area=area,
+                ),
                 key="map",
                 on_select=_on_map_click,
                 download_file=_table_download(city, whole, table),
@@ -163,12 +198,17 @@ def _map_and_ranking(city: CityData, filters: gate.Filters, is_rate: bool) -> No
             key="ranking",
         )
         note = (
-            " Rates from fewer than 20 records are unstable: they are left out of this ranking and marked"
-            " (unstable) on the map."
+            " "
+            + _(
+                "Rates from fewer than 20 records are unstable: they are left out of this ranking and marked"
+                " (unstable) on the map."
+            )
             if is_rate
             else ""
         )
-        st.caption(f"The 15 {label.lower()}s with the most {value_label}.{note}")
+        st.caption(
+            _("The 15 {areas} with the most {unit}.").format(areas=_areas(label), unit=value_label) + note
+        )
 
 
 def _on_map_click() -> None:
@@ -182,14 +222,16 @@ def _on_map_click() -> None:
 
 def _demographics(city: CityData, published: gate.PublishedPage) -> None:
     filters = published.filters
-    who = gate.PERSON_PREFIX[filters.kind]
-    unit = published.record_unit
+    who = i18n.term(gate.PERSON_PREFIX[filters.kind])
+    unit = i18n.term(published.record_unit)
     scope = widgets.md_escape(published.demographic_scope)
-    st.subheader(f"Who the {unit} were about")
+    st.subheader(_("Who the {unit} were about").format(unit=unit))
     st.caption(
-        f"Breakdowns by who cover {scope}, whatever the dates, places and other filters chosen: they are "
-        "published only for whole calendar years and for one neighborhood or the whole city, so that two "
-        "views cannot be subtracted to reveal a few people (see *About & methodology*)."
+        _(
+            "Breakdowns by who cover {scope}, whatever the dates, places and other filters chosen: they are "
+            "published only for whole calendar years and for one neighborhood or the whole city, so that two "
+            "views cannot be subtracted to reveal a few people (see *About & methodology*)."
+        ).format(scope=scope)
     )
     race = published.by_race
     widgets.chart_with_table(
@@ -198,39 +240,52 @@ def _demographics(city: CityData, published: gate.PublishedPage) -> None:
             label="group",
             first="share",
             second="population_share",
-            names=(f"share of {unit}", "share of residents"),
+            names=(_("share of {unit}").format(unit=unit), _("share of residents")),
+            vocabulary="race",
         ),
         race,
-        f"{scope}: {who} race or ethnicity as a share of {unit}, beside each group's share of residents.",
+        _(
+            "For {scope}: out of every 100 {unit}, how many were about a {who} of each race or ethnic group (blue), next to "
+            "how many of every 100 residents belong to that group (orange)."
+        ).format(scope=scope, who=who, unit=unit),
         key="race",
         download_file=_table_download(city, filters, race),
     )
     left, right = st.columns(2)
     for column, table, words, key in (
-        (left, published.by_sex, "sex", "sex"),
-        (right, published.by_age_band, "age band", "age"),
+        (left, published.by_sex, _("How many {unit} there were for each sex of the {who}"), "sex"),
+        (
+            right,
+            published.by_age_band,
+            _("How many {unit} there were for each age group of the {who}"),
+            "age",
+        ),
     ):
         with column:
             widgets.chart_with_table(
-                charts.ranked_bars(table, unit, label="group", text="label"),
+                charts.ranked_bars(table, unit, label="group", text="label", vocabulary=key),
                 table,
-                f"{scope}: {unit} by {who} {words}.",
+                words.format(unit=unit, who=who) + f" ({scope}).",
                 key=key,
                 download_file=_table_download(city, filters, table),
             )
 
 
 def _records(city: CityData, filters: gate.Filters, published: gate.PublishedPage) -> None:
-    st.subheader("The records")
+    st.subheader(_("The records"))
     # Listing rows costs more than every chart together on a large feed, so it waits to be asked for.
-    if st.toggle("Show the matching records", key="show_records"):
+    if st.toggle(_("Show the matching records"), key="show_records"):
         view = session.records_view(city.city_id, city.snapshot_key, filters, settings.TABLE_PREVIEW_ROWS)
         if view.rows is None:
             st.info(view.refusal)
         else:
             st.caption(
-                f"Public columns only, newest first. Showing {len(view.rows.frame):,} of "
-                f"{published.headline} {published.record_unit}. {view.withheld_note}"
+                _("Public columns only, newest first. Showing {shown} of {total} {unit}.").format(
+                    shown=i18n.number(len(view.rows.frame)),
+                    total=published.headline,
+                    unit=i18n.term(published.record_unit),
+                )
+                + f" {view.withheld_note}"
             )
             widgets.table(view.rows, height=320)
     refusal = gate.records_refusal(city, filters, settings.SITE, published)
@@ -238,8 +293,17 @@ def _records(city: CityData, filters: gate.Filters, published: gate.PublishedPag
         st.info(refusal)
         return
     widgets.download_later(
-        "Download these records (CSV + notes)",
+        _("Download these records (CSV + notes)"),
         lambda: gate.records_file(city, filters, settings.SITE),
         gate.records_file_name(city, filters),
         key="records_download",
     )
+
+
+def _area(label: str) -> str:
+    """The city's word for one of its areas, lower case, in the reader's language."""
+    return label.lower() if label.lower() != "neighborhood" else _("neighborhood")
+
+
+def _areas(label: str) -> str:
+    return f"{label.lower()}s" if label.lower() != "neighborhood" else _("neighborhoods")

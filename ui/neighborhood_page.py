@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from query import gate
+from query import gate, i18n
 from query.gate import CityData
 from query.i18n import _
 from ui import charts, session, settings, widgets
@@ -19,9 +19,9 @@ from ui.source_check import render_how_counted
 def render() -> None:
     selection: Selection = st.session_state["selection"]
     city = session.open_current(selection.city_id)
-    st.title("Neighborhood brief")
+    st.title(_("Neighborhood brief"))
     if city is None or not city.kinds_with_data():
-        st.info("No data has been published yet.")
+        st.info(_("No data has been published yet."))
         return
     widgets.synthetic_notice(city)
     hood_id = _pick(city, selection)
@@ -30,8 +30,10 @@ def render() -> None:
     chosen = (None, None) if selection.default_windows else (selection.date_from, selection.date_to)
     brief = session.brief(city.city_id, city.snapshot_key, hood_id, chosen, _asked(city))
     st.caption(
-        "Each kind covers the latest 12 complete months of its own data unless dates are chosen. Rates "
-        "are per 1,000 residents per year. Changes are tested against ordinary month-to-month variation."
+        _(
+            "Each kind covers the latest 12 complete months of its own data unless dates are chosen. Rates "
+            "are per 1,000 residents per year. Changes are tested against ordinary month-to-month variation."
+        )
     )
     for kind_brief in brief.kinds:
         _kind(city, brief, kind_brief)
@@ -39,12 +41,12 @@ def render() -> None:
         _initiative(report)
     _voice(brief)
     widgets.download_later(
-        "Download this brief (HTML to print, CSV of every figure, datapackage.json)",
+        _("Download this brief (HTML to print, CSV of every figure, datapackage.json)"),
         lambda: gate.brief_file(brief),
         f"brief_{hood_id}.zip",
         key="brief_file",
     )
-    with st.expander("Every figure in this brief, as a table"):
+    with st.expander(_("Every figure in this brief, as a table")):
         widgets.table(gate.brief_figures(brief))
     _changes(city)
     widgets.provenance_footer(city, city.kinds_with_data())
@@ -87,7 +89,7 @@ def _changes(city: CityData) -> None:
         for line in gate.source_quality(source.manifest, settings.SITE).changes
     ]
     if lines:
-        st.subheader("What changed since the previous snapshot")
+        st.subheader(_("What changed since the previous snapshot"))
         for line in lines:
             st.caption(widgets.md_escape(line))
 
@@ -125,11 +127,12 @@ def _initiative(report: gate.InitiativeReport) -> None:
 def _pick(city: CityData, selection: Selection) -> str | None:
     names = dict(city.neighborhood_names)
     if not names:
-        st.info("This city has no neighborhoods to choose from.")
+        st.info(_("This city has no neighborhoods to choose from."))
         return None
     ids = sorted(names, key=lambda i: names[i])
     default = selection.neighborhood_ids[0] if selection.neighborhood_ids else ids[0]
     label = widgets.md_escape(city.index.neighborhood_label)
+    label = _("Neighborhood") if label == "Neighborhood" else label
     return st.selectbox(
         label,
         ids,
@@ -140,17 +143,20 @@ def _pick(city: CityData, selection: Selection) -> str | None:
 
 def _kind(city: CityData, brief, k) -> None:
     hood = widgets.md_escape(brief.hood_name)
-    st.header(k.title)
+    unit = i18n.term(k.unit)
+    st.header(i18n.term(k.title))
     cols = st.columns(2)
     with cols[0]:
-        widgets.figure(
-            f"{hood}: {k.unit}", k.area.headline, help=f"{k.window[0]:%d %b %Y} – {k.window[1]:%d %b %Y}"
-        )
+        window = f"{i18n.day_month_year(k.window[0], padded=True)} – {i18n.day_month_year(k.window[1], padded=True)}"
+        widgets.figure(f"{hood}: {unit}", k.area.headline, help=window)
     with cols[1]:
-        widgets.figure(f"Whole city: {k.unit}", k.city.headline)
+        widgets.figure(_("Whole city: {unit}").format(unit=unit), k.city.headline)
     st.markdown(
-        f"Rate per 1,000 residents per year: {hood} {widgets.md_escape(gate.rate_words(k.area_rate, k.is_rate_unstable))}; "
-        f"whole city {widgets.md_escape(gate.rate_words(k.city_rate, False))}."
+        _("Rate per 1,000 residents per year: {area} {area_rate}; whole city {city_rate}.").format(
+            area=hood,
+            area_rate=widgets.md_escape(gate.rate_words(k.area_rate, k.is_rate_unstable)),
+            city_rate=widgets.md_escape(gate.rate_words(k.city_rate, False)),
+        )
     )
     for comparison in k.comparisons:
         st.caption(widgets.md_escape(comparison.statement))
@@ -161,14 +167,24 @@ def _kind(city: CityData, brief, k) -> None:
     render_how_counted(city, k.area.filters)
     left, right = st.columns(2)
     with left:
-        widgets.plot(charts.trend(k.area.trend, k.unit), key=f"brief_trend_{k.kind}")
-        st.caption(f"{hood}: {k.unit} per month.")
+        widgets.plot(charts.trend(k.area.trend, unit), key=f"brief_trend_{k.kind}")
+        st.caption(_("How many {unit} there were each month in {area}.").format(area=hood, unit=unit))
     with right:
         widgets.plot(
-            charts.ranked_bars(k.area.by_category, k.unit, label="category", text="label"),
+            charts.ranked_bars(
+                k.area.by_category,
+                unit,
+                label="category",
+                text="label",
+                vocabulary=gate.schema_for(k.kind).category_column,
+            ),
             key=f"brief_cats_{k.kind}",
         )
-        st.caption(f"{hood}: {k.unit} by {gate.CATEGORY_WORDS[k.kind]}.")
+        st.caption(
+            _("How many {unit} there were of each {breakdown} in {area}.").format(
+                area=hood, unit=unit, breakdown=i18n.term(gate.CATEGORY_WORDS[k.kind])
+            )
+        )
     if k.kind == "use_of_force" and len(k.area.by_race.frame):
         widgets.plot(
             charts.compare_shares(
@@ -176,10 +192,14 @@ def _kind(city: CityData, brief, k) -> None:
                 label="group",
                 first="share",
                 second="population_share",
-                names=(f"share of {k.unit}", "share of residents"),
+                names=(_("share of {unit}").format(unit=unit), _("share of residents")),
+                vocabulary="race",
             ),
             key="brief_race",
         )
         st.caption(
-            f"{widgets.md_escape(k.area.demographic_scope)}: subjects by race beside each group's share of residents."
+            _(
+                "For {scope}: out of every 100 people force was used on, how many were of each race or ethnic group (blue), "
+                "next to how many of every 100 residents belong to that group (orange)."
+            ).format(scope=widgets.md_escape(k.area.demographic_scope))
         )

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
-from query import gate
+from query import gate, i18n
 from query.gate import CityData
+from query.i18n import _
 from ui import charts, session, widgets
 from ui.filters import Selection
 
@@ -19,10 +20,10 @@ def render() -> None:
     selection: Selection = st.session_state["selection"]
     city = session.open_current(selection.city_id)
     if city is None:
-        st.title("Policing data dashboard")
-        st.info("No data has been published yet. Run `python -m loaders refresh` to fetch the feeds.")
+        st.title(_("Policing data dashboard"))
+        st.info(_("No data has been published yet. Run `python -m loaders refresh` to fetch the feeds."))
         return
-    st.title(f"{widgets.md_escape(city.name)}: policing at a glance")
+    st.title(_("{city}: policing at a glance").format(city=widgets.md_escape(city.name)))
     widgets.synthetic_notice(city)
     widgets.freshness_banner(city, city.kinds_with_data())
     # No dates chosen: each kind's own latest 12 complete months (the query side picks them).
@@ -37,67 +38,77 @@ def render() -> None:
 
 
 def _kind_card(city: CityData, selection: Selection, view, headline: str, top: gate.PublishedTable) -> None:
-    st.subheader(view.title)
+    st.subheader(i18n.term(view.title))
     if not view.has_data:
-        st.caption("No data published for this city.")
+        st.caption(_("No data published for this city."))
         return
     figures, totals = view.key_figures, view.totals
     delta = (
         None
         if figures.change_vs_year_before_pct is None
-        else f"{figures.change_vs_year_before_pct:+.0f}% vs a year before"
+        else _("{change} vs a year before").format(
+            change=i18n.signed_percent(figures.change_vs_year_before_pct)
+        )
     )
-    widgets.figure(totals.record_unit.capitalize(), headline, delta=delta)
+    unit = i18n.term(totals.record_unit)
+    widgets.figure(unit.capitalize(), headline, delta=delta)
     dated = selection.filters(view.kind)
     filters = gate.Filters.make(view.kind, dated.date_from, dated.date_to)
     published = session.page(city.city_id, city.snapshot_key, filters)
-    widgets.plot(charts.trend(published.trend, totals.record_unit), key=f"overview_trend_{view.kind}")
+    widgets.plot(charts.trend(published.trend, unit), key=f"overview_trend_{view.kind}")
+    change = widgets.format_change(figures.change_vs_previous_pct, _("the period before"))
     st.caption(
-        f"{widgets.md_escape(filters.describe(city.neighborhood_names))}: {totals.record_unit} per month. "
-        f"{widgets.format_change(figures.change_vs_previous_pct, 'the period before').capitalize()}."
+        _("How many {unit} there were each month. {selection}.").format(
+            selection=widgets.md_escape(filters.describe(city.neighborhood_names)), unit=unit
+        )
+        + f" {change[:1].upper()}{change[1:]}."
     )
     if len(top.frame):
         label = widgets.md_escape(city.index.neighborhood_label.lower())
+        label = _("neighborhood") if label == "neighborhood" else label
         st.markdown(
-            f"Highest rates per 1,000 residents per year, by {label} (rates from fewer than 20 records left out):"
+            _(
+                "Highest rates per 1,000 residents per year, by {area} (rates from fewer than 20 records left out):"
+            ).format(area=label)
         )
+        hood_label = widgets.plain(city.index.neighborhood_label)
         widgets.table(
             top.renamed(
                 {
-                    "name": widgets.plain(city.index.neighborhood_label),
-                    "count": totals.record_unit.capitalize(),
-                    "rate_per_1000": "Per 1,000 residents",
+                    "name": _("Neighborhood") if hood_label == "Neighborhood" else hood_label,
+                    "count": unit.capitalize(),
+                    "rate_per_1000": _("Per 1,000 residents"),
                 }
             )
         )
     st.page_link(
         PAGE_FOR_KIND[view.kind],
-        label=f"More on {view.title.lower()}",
+        label=_("More on {kind}").format(kind=i18n.term(view.title).lower()),
         icon=":material/arrow_forward:",
         query_params={key: st.query_params.get_all(key) for key in st.query_params},
     )
 
 
 def _freshness_table(city: CityData) -> None:
-    st.subheader("How fresh is each feed?")
+    st.subheader(_("How fresh is each feed?"))
     now = datetime.now(UTC)
     rows = []
     for source in session.provenance(city.city_id, city.snapshot_key):
         fresh = gate.freshness(source.manifest, now, attempt=source.last_attempt)
         status = (
-            "last refresh failed"
+            _("last refresh failed")
             if fresh.is_failed
-            else "stale"
+            else _("stale")
             if fresh.is_stale and not source.is_synthetic
-            else "ok"
+            else _("ok")
         )
         rows.append(
             {
-                "Feed": source.title,
-                "Publisher": source.publisher,
-                "Records": source.row_count,
-                "As of": fresh.as_of,
-                "Status": status,
+                _("Feed"): source.title,
+                _("Publisher"): source.publisher,
+                _("Records"): source.row_count,
+                _("As of"): fresh.as_of,
+                _("Status"): status,
             }
         )
     widgets.table(gate.plain_table(pd.DataFrame(rows), "feed freshness"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from query import gate
+from query.i18n import _, term
 from ui import settings, widgets
 from ui.widgets import md_escape
 
@@ -13,9 +14,11 @@ def render_quality(source: gate.SourceProvenance) -> None:
     if source.manifest is None:
         return
     quality = gate.source_quality(source.manifest, settings.SITE)
-    with st.expander(f"How these {quality.unit_plural} are counted, and how clean the data is"):
+    with st.expander(
+        _("How these {unit} are counted, and how clean the data is").format(unit=term(quality.unit_plural))
+    ):
         st.markdown(
-            "\n".join(f"- {md_escape(rule)}" for rule in quality.rules) or "No counting rules recorded."
+            "\n".join(f"- {md_escape(rule)}" for rule in quality.rules) or _("No counting rules recorded.")
         )
         st.caption(md_escape(quality.verified))
         if quality.figures:
@@ -23,5 +26,5 @@ def render_quality(source: gate.SourceProvenance) -> None:
         for line in quality.changes:
             st.caption(md_escape(line))
         if len(quality.unmapped.frame):
-            st.caption("Published values no recode table knew; they are shown as published:")
+            st.caption(_("Published values no recode table knew; they are shown as published:"))
             widgets.table(quality.unmapped)

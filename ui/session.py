@@ -17,7 +17,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from query import gate
+from query import gate, i18n
 from query.gate import (
     CityData,
     Replica,
@@ -27,6 +27,7 @@ from query.gate import (
     list_city_ids,
     open_city,
 )
+from query.i18n import _
 from ui import settings
 
 PIN_PATTERN = re.compile(r"\d{8}(T\d{2,18}Z?)?")
@@ -101,15 +102,18 @@ def store_notice(state: ReplicaState | None) -> None:
         return
     if state.root is None:
         st.error(
-            "The data store cannot be reached and this server has no copy of the data yet. "
-            "Please try again in a few minutes.",
+            _(
+                "The data store cannot be reached and this server has no copy of the data yet. "
+                "Please try again in a few minutes."
+            ),
             icon=":material/cloud_off:",
         )
         st.stop()
     since = datetime.fromtimestamp(state.switched_at or 0, UTC).strftime("%Y-%m-%d %H:%M UTC")
     st.warning(
-        f"New data could not be fetched at the last check; this page shows the copy this server "
-        f"received at {since}.",
+        _(
+            "New data could not be fetched at the last check; this page shows the copy this server received at {since}."
+        ).format(since=since),
         icon=":material/cloud_off:",
     )
 
@@ -138,41 +142,82 @@ def pinned_as_of() -> str | None:
 
 # Small results are held by reference (cache_resource), not pickled per view: they are frames a page
 # only reads. Entries are capped, and keyed on the snapshot so a new snapshot starts afresh. Every
-# one is what the disclosure gate returned for the site's policy.
-@st.cache_resource(ttl="1h", max_entries=512, show_spinner=False)
+# one is what the disclosure gate returned for the site's policy. Their words (headlines, notes,
+# labels) are in one language, so the language is part of every key and is set while they build.
 def page(city_id: str, snapshot_key: str, filters: gate.Filters) -> gate.PublishedPage:
-    return gate.page(_open(str(cache_root()), city_id, snapshot_key), filters, settings.SITE)
+    return _page(city_id, snapshot_key, filters, i18n.language())
+
+
+@st.cache_resource(ttl="1h", max_entries=512, show_spinner=False)
+def _page(city_id: str, snapshot_key: str, filters: gate.Filters, lang: str) -> gate.PublishedPage:
+    with i18n.using(lang):
+        return gate.page(_open(str(cache_root()), city_id, snapshot_key), filters, settings.SITE)
+
+
+def brief(city_id: str, snapshot_key: str, hood_id: str, chosen: tuple, asked: tuple = ()) -> gate.Brief:
+    """A neighborhood's brief, built once per snapshot, place, dates, programmes asked for and language."""
+    return _brief(city_id, snapshot_key, hood_id, chosen, asked, i18n.language())
 
 
 @st.cache_resource(ttl="1h", max_entries=128, show_spinner=False)
-def brief(city_id: str, snapshot_key: str, hood_id: str, chosen: tuple, asked: tuple = ()) -> gate.Brief:
-    """A neighborhood's brief, built once per snapshot, place, dates and programmes asked for."""
-    return gate.neighborhood_brief(
-        _open(str(cache_root()), city_id, snapshot_key), hood_id, chosen, settings.SITE, asked
-    )
+def _brief(
+    city_id: str, snapshot_key: str, hood_id: str, chosen: tuple, asked: tuple, lang: str
+) -> gate.Brief:
+    with i18n.using(lang):
+        return gate.neighborhood_brief(
+            _open(str(cache_root()), city_id, snapshot_key), hood_id, chosen, settings.SITE, asked
+        )
+
+
+def initiative(city_id: str, snapshot_key: str, chosen: gate.Initiative) -> gate.InitiativeReport:
+    """An initiative's comparison, fitted once per snapshot, choice and language (a model per measure)."""
+    return _initiative(city_id, snapshot_key, chosen, i18n.language())
 
 
 @st.cache_resource(ttl="1h", max_entries=64, show_spinner=False)
-def initiative(city_id: str, snapshot_key: str, chosen: gate.Initiative) -> gate.InitiativeReport:
-    """An initiative's comparison, fitted once per snapshot and choice (a model per kind)."""
-    return gate.initiative_report(_open(str(cache_root()), city_id, snapshot_key), chosen)
+def _initiative(city_id: str, snapshot_key: str, chosen: gate.Initiative, lang: str) -> gate.InitiativeReport:
+    with i18n.using(lang):
+        return gate.initiative_report(_open(str(cache_root()), city_id, snapshot_key), chosen)
+
+
+def map_table(city_id: str, snapshot_key: str, filters: gate.Filters, is_rate: bool) -> gate.PublishedTable:
+    return _map_table(city_id, snapshot_key, filters, is_rate, i18n.language())
 
 
 @st.cache_resource(ttl="1h", max_entries=512, show_spinner=False)
-def map_table(city_id: str, snapshot_key: str, filters: gate.Filters, is_rate: bool) -> gate.PublishedTable:
-    return gate.map_table(_open(str(cache_root()), city_id, snapshot_key), filters, settings.SITE, is_rate)
+def _map_table(
+    city_id: str, snapshot_key: str, filters: gate.Filters, is_rate: bool, lang: str
+) -> gate.PublishedTable:
+    with i18n.using(lang):
+        return gate.map_table(
+            _open(str(cache_root()), city_id, snapshot_key), filters, settings.SITE, is_rate
+        )
 
 
-@st.cache_resource(ttl="1h", max_entries=64, show_spinner=False)
 def overview(city_id: str, snapshot_key: str, date_from, date_to):
-    return gate.overview_tables(
-        _open(str(cache_root()), city_id, snapshot_key), date_from, date_to, settings.SITE
-    )
+    return _overview(city_id, snapshot_key, date_from, date_to, i18n.language())
 
 
 @st.cache_resource(ttl="1h", max_entries=64, show_spinner=False)
+def _overview(city_id: str, snapshot_key: str, date_from, date_to, lang: str):
+    with i18n.using(lang):
+        return gate.overview_tables(
+            _open(str(cache_root()), city_id, snapshot_key), date_from, date_to, settings.SITE
+        )
+
+
 def records_view(city_id: str, snapshot_key: str, filters: gate.Filters, limit: int) -> gate.RecordsView:
-    return gate.records_view(_open(str(cache_root()), city_id, snapshot_key), filters, settings.SITE, limit)
+    return _records_view(city_id, snapshot_key, filters, limit, i18n.language())
+
+
+@st.cache_resource(ttl="1h", max_entries=64, show_spinner=False)
+def _records_view(
+    city_id: str, snapshot_key: str, filters: gate.Filters, limit: int, lang: str
+) -> gate.RecordsView:
+    with i18n.using(lang):
+        return gate.records_view(
+            _open(str(cache_root()), city_id, snapshot_key), filters, settings.SITE, limit
+        )
 
 
 @st.cache_data(ttl="1h", max_entries=64, show_spinner=False)
@@ -186,7 +231,6 @@ def provenance(city_id: str, snapshot_key: str) -> list[gate.SourceProvenance]:
     return gate.source_provenance(_open(str(cache_root()), city_id, snapshot_key))
 
 
-@st.cache_resource(ttl="1h", max_entries=128, show_spinner=False)
 def voice(
     city_id: str,
     snapshot_key: str,
@@ -195,7 +239,21 @@ def voice(
     measure: str | None,
     group_type: str | None,
 ) -> gate.VoiceView | None:
-    """The Community voice page's scores for one place, period, measure and group type."""
-    return gate.voice_view(
-        _open(str(cache_root()), city_id, snapshot_key), hood_id, window, measure, group_type
-    )
+    """The Community voice page's scores for one place, period, measure, group type and language."""
+    return _voice(city_id, snapshot_key, hood_id, window, measure, group_type, i18n.language())
+
+
+@st.cache_resource(ttl="1h", max_entries=128, show_spinner=False)
+def _voice(
+    city_id: str,
+    snapshot_key: str,
+    hood_id: str | None,
+    window: tuple,
+    measure: str | None,
+    group_type: str | None,
+    lang: str,
+) -> gate.VoiceView | None:
+    with i18n.using(lang):
+        return gate.voice_view(
+            _open(str(cache_root()), city_id, snapshot_key), hood_id, window, measure, group_type
+        )

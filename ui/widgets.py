@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 import plotly.graph_objects as go
 import streamlit as st
 
-from query import gate
+from query import gate, i18n
 from query.gate import CityData
+from query.i18n import _
 from ui import charts, session
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=^&\"'])")
@@ -24,6 +25,12 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=^&\"'])")
 # ("Trojan Source"); a feed or a link has no business sending them to a page.
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 MAX_SHOWN_CHARS = 200
+# One script, the same in every language (so one CSP hash allows it): it copies the language of
+# the words on the page onto <html lang>, which Streamlit's index.html fixes at "en".
+PAGE_LANG_SCRIPT = (
+    "<script>document.documentElement.lang="
+    "document.querySelector('[data-page-lang]').getAttribute('data-page-lang');</script>"
+)
 
 
 def plain(text: object, max_chars: int = MAX_SHOWN_CHARS) -> str:
@@ -41,8 +48,10 @@ def synthetic_notice(city: CityData) -> None:
     pin_notice(city)
     if city.index.is_synthetic:
         st.info(
-            f"**{md_escape(city.name)}** is a synthetic demonstration city. Its records are generated, not "
-            "real, and describe no real people or places.",
+            _(
+                "**{city}** is a synthetic demonstration city. Its records are generated, not "
+                "real, and describe no real people or places."
+            ).format(city=md_escape(city.name)),
             icon=":material/science:",
         )
 
@@ -54,10 +63,16 @@ def pin_notice(city: CityData) -> None:
     when = gate.pin_words(city.as_of)
     if city.expired_pins:
         st.warning(
-            f"This link was pinned to the data of {when}, which is no longer kept for "
-            f"{md_escape(', '.join(city.expired_pins))}: those figures are today's."
+            _(
+                "This link was pinned to the data of {when}, which is no longer kept for "
+                "{sources}: those figures are today's."
+            ).format(when=when, sources=md_escape(", ".join(city.expired_pins)))
         )
-    st.info(f"Pinned view: the figures as published up to {when}. Remove as_of from the link for today's.")
+    st.info(
+        _(
+            "Pinned view: the figures as published up to {when}. Remove as_of from the link for today's."
+        ).format(when=when)
+    )
 
 
 def freshness_banner(city: CityData, kinds: tuple[str, ...]) -> None:
@@ -70,13 +85,16 @@ def freshness_banner(city: CityData, kinds: tuple[str, ...]) -> None:
         title = md_escape(source.title)
         if fresh.is_failed:
             st.warning(
-                f"The latest refresh of **{title}** failed. Figures show the last good copy "
-                f"({md_escape(fresh.as_of)}).",
+                _(
+                    "The latest refresh of **{title}** failed. Figures show the last good copy ({as_of})."
+                ).format(title=title, as_of=md_escape(fresh.as_of)),
                 icon=":material/sync_problem:",
             )
         elif fresh.is_stale and not source.is_synthetic:
             st.warning(
-                f"**{title}** has not been refreshed recently ({md_escape(fresh.as_of)}).",
+                _("**{title}** has not been refreshed recently ({as_of}).").format(
+                    title=title, as_of=md_escape(fresh.as_of)
+                ),
                 icon=":material/schedule:",
             )
 
@@ -91,14 +109,28 @@ def provenance_footer(city: CityData, kinds: tuple[str, ...]) -> None:
         title = md_escape(source.title)
         # The link target comes from the catalogue; only plain https/http addresses become links.
         link = f"[{title}](<{source.landing_page}>)" if _is_plain_url(source.landing_page) else title
+        records = i18n.ngettext("{n} record", "{n} records", source.row_count).format(
+            n=i18n.number(source.row_count)
+        )
         lines.append(
-            f"- {link}, {md_escape(source.publisher)}. {source.row_count:,} records; {md_escape(fresh.as_of)}. "
-            f"Licence: {md_escape(source.licence)}."
+            "- "
+            + _("{link}, {publisher}. {records}; {as_of}. Licence: {licence}.").format(
+                link=link,
+                publisher=md_escape(source.publisher),
+                records=records,
+                as_of=md_escape(fresh.as_of),
+                licence=md_escape(source.licence),
+            )
         )
     if lines:
         st.divider()
         st.caption(
-            "**Sources**\n" + "\n".join(lines) + "\n\nMore on the *Data & downloads* and *About* pages."
+            "**"
+            + _("Sources")
+            + "**\n"
+            + "\n".join(lines)
+            + "\n\n"
+            + _("More on the *Data & downloads* and *About* pages.")
         )
 
 
@@ -113,7 +145,7 @@ def table(published: gate.PublishedTable, **options) -> None:
     """A table the gate issued (nothing else can reach st.dataframe)."""
     if not isinstance(published, gate.PublishedTable):
         raise TypeError("only a PublishedTable can be shown as a table")
-    st.dataframe(published.frame, hide_index=True, width="stretch", **options)
+    st.dataframe(published.frame.rename(columns=i18n.header), hide_index=True, width="stretch", **options)
 
 
 def download(label: str, file: gate.ExportFile, *, key: str) -> None:
@@ -134,8 +166,11 @@ def download(label: str, file: gate.ExportFile, *, key: str) -> None:
 def download_later(label: str, make: Callable[[], gate.ExportFile], file_name: str, *, key: str) -> None:
     """A download whose file the gate builds only when it is clicked (a records file can be large)."""
 
+    lang = i18n.language()  # the callable may run on another thread, after this run has ended
+
     def data() -> bytes:
-        file = make()
+        with i18n.using(lang):
+            file = make()
         if not isinstance(file, gate.ExportFile):
             raise TypeError("only an ExportFile from query.gate can be downloaded")
         return file.data
@@ -182,18 +217,27 @@ def chart_with_table(
     st.caption(caption)
     # The table is built only once a reader opens it: most views never do, and it costs a table's
     # conversion and a download button on every one of them.
-    numbers = st.expander("Show the numbers as a table", key=f"table_{key}", on_change="rerun")
+    numbers = st.expander(_("Show the numbers as a table"), key=f"table_{key}", on_change="rerun")
     if numbers.open:
         with numbers:
             table(published)
             if download_file is not None:
-                download("Download this table (CSV + notes)", download_file(), key=f"{key}_download")
+                download(_("Download this table (CSV + notes)"), download_file(), key=f"{key}_download")
     return event
 
 
 def format_change(pct: float | None, against: str) -> str:
     if pct is None:
-        return f"no comparison with {against}"
+        return _("no comparison with {against}").format(against=against)
     if abs(pct) < 0.5:
-        return f"about the same as {against}"
-    return f"{abs(pct):.0f}% {'more' if pct > 0 else 'fewer'} than {against}"
+        return _("about the same as {against}").format(against=against)
+    size = i18n.percent(abs(pct) / 100)
+    if pct > 0:
+        return _("{percent} more than {against}").format(percent=size, against=against)
+    return _("{percent} fewer than {against}").format(percent=size, against=against)
+
+
+def page_language(where) -> None:
+    """Say the page's language on <html lang>: screen readers pick their voice from it."""
+    code = i18n.language()  # one of i18n.LANGUAGES, never text from the link
+    where.html(f'<span data-page-lang="{code}"></span>' + PAGE_LANG_SCRIPT, unsafe_allow_javascript=True)

@@ -1,0 +1,263 @@
+"""Spanish: every visible string has a translation, lang=es pages and downloads read in Spanish, English stays the default."""
+
+import configparser
+import csv
+import io
+import json
+import re
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+from babel.messages import pofile
+from babel.messages.extract import extract_from_dir
+from babel.numbers import format_decimal
+from streamlit.testing.v1 import AppTest
+
+from query import gate, i18n
+from query.filters import AGE_BANDS, NOT_RECORDED, UNASSIGNED, UNKNOWN
+from store import schema
+from store.labels_es import LABELS_ES
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "dashboard.py")
+PO = ROOT / "locale" / "es" / "LC_MESSAGES" / "messages.po"
+PAGES = [
+    None,
+    "pages/crime.py",
+    "pages/complaints.py",
+    "pages/use_of_force.py",
+    "pages/neighborhood.py",
+    "pages/data.py",
+    "pages/about.py",
+]
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+TEXT_ELEMENTS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error")
+
+
+def _catalog():
+    with PO.open("rb") as handle:
+        return pofile.read_po(handle, locale="es")
+
+
+def _extracted() -> list[tuple[str, int, str | tuple]]:
+    """Every message the code passes to _() or ngettext(), as `make translations` extracts it."""
+    config = configparser.ConfigParser()
+    config.read(ROOT / "babel.cfg")
+    method_map = [(s.split(":", 1)[1].strip(), "python") for s in config.sections()]
+    return [(path, line, message) for path, line, message, _c, _x in extract_from_dir(ROOT, method_map)]
+
+
+def test_every_visible_string_has_a_spanish_translation():
+    """A message wrapped in _() or ngettext() with no Spanish (or a fuzzy one) fails here, with its file:line."""
+    catalog = _catalog()
+    missing = []
+    for path, line, message in _extracted():
+        key = message[0] if isinstance(message, tuple) else message
+        entry = catalog.get(message if isinstance(message, str) else message[0])
+        strings = () if entry is None else entry.string
+        strings = strings if isinstance(strings, tuple) else (strings,)
+        if entry is None or entry.fuzzy or not strings or not all(s.strip() for s in strings):
+            missing.append(f"{path}:{line}: {key}")
+    assert not missing, "run `make translations` and translate:\n" + "\n".join(missing)
+
+
+def test_translations_use_only_the_placeholders_of_their_english():
+    """A Spanish message naming a placeholder its English lacks would break the page it is shown on."""
+    wrong = []
+    for message in _catalog():
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        allowed = {name for text in ids for name in PLACEHOLDER.findall(text)}
+        extra = {name for text in strings for name in PLACEHOLDER.findall(text)} - allowed
+        if extra:
+            wrong.append(f"{ids[0]!r}: {sorted(extra)}")
+    assert not wrong, wrong
+
+
+def test_every_word_the_schema_defines_has_a_spanish_label():
+    """Categories, findings, races, units, titles and column descriptions all read in Spanish (canonical values unchanged)."""
+    missing = []
+    for vocabulary, values in schema.VOCABULARIES.items():
+        missing += [f"{vocabulary}: {v}" for v in values if v not in LABELS_ES[vocabulary]]
+    words = {
+        NOT_RECORDED,
+        UNKNOWN,
+        UNASSIGNED,
+        *AGE_BANDS,
+        *schema.UNIT_PLURALS,
+        *schema.UNIT_PLURALS.values(),
+    }
+    for kind in schema.SCHEMAS.values():
+        words |= {kind.title, kind.page_title, kind.unit_singular, kind.unit_plural, kind.unit_note}
+        words |= {kind.category_words, *(kind.group_words or ()), kind.person_prefix or kind.title}
+        words |= {c.description for c in kind.columns}
+    words |= {c.description for c in schema.NEIGHBORHOOD_COLUMNS}
+    with i18n.using("es"):
+        missing += [w for w in sorted(words) if not w[:1].isdigit() and i18n.term(w) == w and "–" not in w]
+    assert not missing, missing
+
+
+def _visible_text(app) -> str:
+    texts = [str(e.value) for name in TEXT_ELEMENTS for e in app.get(name)]
+    texts += [f"{m.label} {m.value}" for m in app.metric]
+    texts += [e.label for e in app.expander]
+    for name in ("multiselect", "selectbox", "toggle", "button_group", "date_input"):
+        texts += [str(e.label) for e in app.get(name)]
+    return "\n".join(texts).replace("\\", "")
+
+
+def _english_sentences() -> set[str]:
+    """Pieces of three words or more of every English message, between its placeholders."""
+    pieces = set()
+    for message in _catalog():
+        for text in message.id if isinstance(message.id, tuple) else (message.id,):
+            for piece in PLACEHOLDER.split(text)[::2]:
+                piece = piece.strip(" .,:;()*-\n")
+                if len(piece.split()) >= 3:
+                    pieces.add(piece)
+    return pieces
+
+
+@pytest.fixture
+def app(demo_cache, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_CACHE", str(demo_cache))
+    return AppTest.from_file(APP, default_timeout=90)
+
+
+def _open(app, page=None, **params):
+    for key, value in params.items():
+        app.query_params[key] = value
+    app.run()
+    if page:
+        app.switch_page(page).run()
+    assert not app.exception, [e.message for e in app.exception]
+    return app
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_a_spanish_page_shows_no_english_sentence(app, page):
+    """With lang=es every page renders, and none of its text is an English sentence of the catalogue (unwrapped strings show here)."""
+    text = _visible_text(_open(app, page, lang="es"))
+    left = sorted(piece for piece in _english_sentences() if piece in text)
+    assert not left, left
+    assert "Idioma" in text  # the switch is there, worded in Spanish
+
+
+def test_spanish_headings_and_numbers_follow_the_spanish_locale(app):
+    """The crime page in Spanish: its heading, its month names and its count written the Spanish way (12.345)."""
+    english = {m.label: m.value for m in _open(app, "pages/crime.py").metric}
+    count = int(english["Incidents"].replace(",", ""))
+    spanish_app = AppTest.from_file(APP, default_timeout=90)
+    spanish = _open(spanish_app, "pages/crime.py", lang="es")
+    assert spanish.title[0].value == "Delitos"
+    assert {s.value for s in spanish.subheader} >= {"Mes a mes", "Por tipo de delito", "Por barrio"}
+    assert {m.label: m.value for m in spanish.metric}["Incidentes"] == format_decimal(count, locale="es")
+    if count >= 10_000:
+        assert "." in format_decimal(count, locale="es")
+    headline = spanish.get("markdown")[0].value
+    assert "Delitos" not in headline and "Incidentes delictivos en todos los barrios" in headline
+    assert re.search(r"\b(ene|feb|mar|abr|may|jun|jul|ago|sept|oct|nov|dic) 20\d\d\b", headline), headline
+
+
+def test_english_is_unchanged_without_lang(app):
+    """No lang in the link: English words, English numbers, and the switch offers Español."""
+    english = _open(app, "pages/crime.py")
+    assert english.title[0].value == "Crime"
+    assert "Incidents" in {m.label for m in english.metric}
+    switch = [b for b in english.button_group if b.label == "Language"]
+    assert switch and switch[0].value == "en"
+    assert "lang" not in english.query_params
+
+
+def test_the_switch_puts_lang_es_in_the_link_and_turns_the_page_spanish(app):
+    """Clicking Español rewrites the link to lang=es (a shareable Spanish view) and the page in Spanish."""
+    page = _open(app, "pages/crime.py")
+    [switch] = [b for b in page.button_group if b.label == "Language"]
+    switch.set_value("es").run()
+    assert not page.exception
+    assert page.query_params.get("lang") == "es"
+    assert page.title[0].value == "Delitos"
+
+
+def test_a_spanish_link_with_english_filter_values_keeps_the_filter(app):
+    """A link made in English (offense=violent, measure=Per 1,000 residents) opened with lang=es keeps its choices."""
+    page = _open(app, "pages/crime.py", lang="es", offense="violent", measure="Per 1,000 residents")
+    assert page.multiselect(key="offense").value == ["violent"]
+    assert page.button_group(key="measure").value == "Per 1,000 residents"
+    assert not page.warning, [w.value for w in page.warning]
+
+
+def _zip(file: gate.ExportFile) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(file.data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def test_a_spanish_download_has_spanish_notes_headers_and_canonical_values(demo_cache):
+    """README.txt and the column names are Spanish; the category cells stay the canonical English values."""
+    city = gate.open_city(demo_cache, "demo")
+    filters = gate.Filters.make("crime_incident", date(2025, 1, 1), date(2025, 12, 31))
+    with i18n.using("es"):
+        published = gate.page(city, filters, gate.SitePolicy())
+        parts = _zip(gate.table_file(city, filters, published.by_category, gate.SitePolicy()))
+    notes = parts["README.txt"].decode()
+    assert notes.startswith("Panel de datos abiertos policiales: notas de esta descarga")
+    assert "Unidad de conteo: incidentes." in notes and "Seguridad en hojas de cálculo" in notes
+    [csv_name] = [n for n in parts if n.endswith(".csv")]
+    rows = list(csv.DictReader(io.StringIO(parts[csv_name].decode("utf-8-sig"))))
+    assert {"categoría", "cantidad", "proporción"} <= set(rows[0])
+    assert {r["categoría"] for r in rows} >= {"violent", "property"}
+    fields = json.loads(parts["datapackage.json"])["resources"][0]["schema"]["fields"]
+    assert {f["name"]: f["type"] for f in fields}["cantidad"] == "integer"
+    english = _zip(
+        gate.table_file(
+            city, filters, gate.page(city, filters, gate.SitePolicy()).by_category, gate.SitePolicy()
+        )
+    )
+    assert english["README.txt"].decode().startswith("Policing open data dashboard: notes for this download")
+    assert english.keys() == parts.keys(), "file names do not change with the language"
+
+
+def test_a_spanish_brief_says_so_to_its_reader(demo_cache):
+    """The neighborhood brief's HTML is Spanish and says lang="es", for screen readers and translators."""
+    city = gate.open_city(demo_cache, "demo")
+    hood = sorted(dict(city.neighborhood_names))[0]
+    with i18n.using("es"):
+        brief = gate.neighborhood_brief(city, hood, (None, None), gate.SitePolicy())
+        page = _zip(gate.brief_file(brief))["brief.html"].decode()
+    assert page.startswith("<!DOCTYPE html><html lang='es'>")
+    assert "informe del barrio" in page and "Fuentes y reglas" in page and "Tasa por cada 1.000" in page
+
+
+def test_a_file_built_on_another_thread_keeps_the_language_it_was_asked_in():
+    """Streamlit may build a download on another thread: the language captured in the run is the one used."""
+    import threading
+
+    with i18n.using("es"):
+        lang = i18n.language()
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append((i18n.language(), _in(lang))))
+    worker.start()
+    worker.join()
+    assert seen == [("en", "Resumen")], "a new thread starts in English; using(lang) gives it Spanish"
+
+
+def _in(lang: str) -> str:
+    with i18n.using(lang):
+        return i18n._("Overview")
+
+
+def test_switching_language_keeps_the_chosen_filters(app):
+    """A reader who picked a force type and rates, then switches to Español, keeps both (shown in Spanish)."""
+    page = _open(app, "pages/use_of_force.py")
+    page.multiselect(key="force").set_value(["Firearm"]).run()
+    page.button_group(key="measure").set_value("Per 1,000 residents").run()
+    [switch] = [b for b in page.button_group if b.label == "Language"]
+    switch.set_value("es").run()
+    assert not page.exception
+    assert page.multiselect(key="force").value == ["Firearm"]
+    assert page.button_group(key="measure").value == "Per 1,000 residents"
+    assert "Arma de fuego" in page.get("markdown")[0].value
