@@ -239,8 +239,10 @@ def _initiative_rows(b: Brief) -> list[tuple]:
     for report in b.initiatives:
         places = ", ".join(report.covered_names)
         for r in report.results:
-            what = f"did it make a difference: {report.initiative.title} (from {report.initiative.start})"
-            rows.append((r.measure, places, "before and after the start", what, r.verdict, r.unit))
+            what = _("did it make a difference: {title} (from {start})").format(
+                title=report.initiative.title, start=report.initiative.start.isoformat()
+            )
+            rows.append((r.measure, places, _("before and after the start"), what, _(r.verdict), r.unit))
     return rows
 
 

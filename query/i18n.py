@@ -91,6 +91,11 @@ def _(message: str) -> str:
     return translations(language()).gettext(message)
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalogue where it is defined; `_()` translates it where it is shown."""
+    return message
+
+
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The singular or plural message for `n`, in the current language (Spanish has two forms too)."""
     return translations(language()).ngettext(singular, plural, n)

@@ -16,7 +16,7 @@ import pandas as pd
 from query import voice
 from query.db import CityData
 from query.did import LEVEL, DidEstimate, estimate
-from query.i18n import _
+from query.i18n import N_, _, term
 from store.schema import schema_for
 
 MIN_MONTHS = 6  # on each side of the start: fewer cannot tell a change from a season
@@ -24,22 +24,31 @@ MAX_MONTHS = 24  # on each side: older months say more about other changes than 
 MIN_EVENTS = 20  # in the covered places, on each side: fewer and chance alone swamps any change
 MIN_REST = 5  # places in the rest of the city to compare with
 
-CHANGED = "changed more than the rest of the city"
-NO_CLEAR = "no clear difference"
-TOO_LITTLE = "too little data to say"
+CHANGED = N_("changed more than the rest of the city")
+NO_CLEAR = N_("no clear difference")
+TOO_LITTLE = N_("too little data to say")
 
 ASSUMPTIONS = (
-    "The rest of the city is the comparison: it shows what would have happened in the covered "
-    "neighborhoods without the initiative.",
-    "Parallel trends: before the start, the covered neighborhoods and the rest moved up and down "
-    "together. The chart of the months before lets you judge this.",
-    "Nothing else that changed at the same time affected the covered neighborhoods only.",
-    "Counts are compared as proportional changes (a Poisson model with a level for each "
-    "neighborhood and for each month); scores as changes in points.",
-    "The interval is 95% and allows for months within a neighborhood being alike. With few covered "
-    "neighborhoods such intervals are too narrow, so a placebo check also asks how often "
-    "neighborhoods without the initiative show as large a change; a difference is claimed only "
-    "when both agree.",
+    N_(
+        "The rest of the city is the comparison: it shows what would have happened in the covered "
+        "neighborhoods without the initiative."
+    ),
+    N_(
+        "Parallel trends: before the start, the covered neighborhoods and the rest moved up and down "
+        "together. The chart of the months before lets you judge this."
+    ),
+    N_("Nothing else that changed at the same time affected the covered neighborhoods only."),
+    N_(
+        "Counts are compared as proportional changes (a Poisson model with a level for each "
+        "neighborhood and for each month); scores as changes in points."
+    ),
+    N_(
+        "The interval is 95% and allows for months within a neighborhood being alike. With few covered "
+        "neighborhoods such intervals are too narrow, so a placebo check also asks how often "
+        "neighborhoods of a similar size without the initiative show as large a change. A difference "
+        "is claimed only when both find one and the months before show no sign of the places already "
+        "drifting apart."
+    ),
 )
 
 
@@ -129,7 +138,7 @@ def windowed(panel: pd.DataFrame, start: date) -> pd.DataFrame:
 
 
 def _count_result(city: CityData, kind: str, initiative: Initiative, covered: set[str]) -> MeasureResult:
-    measure = _(schema_for(kind).page_title)
+    measure = term(schema_for(kind).page_title)
     unit = city.unit_plural(kind)
     panel = windowed(monthly_counts(city, kind), initiative.start)
     start = pd.Timestamp(initiative.start).to_period("M").to_timestamp()

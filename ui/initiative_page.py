@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from query import gate
+from query import gate, i18n
 from query.gate import CityData
 from query.i18n import _
 from ui import charts, session, widgets
@@ -44,7 +44,9 @@ def render() -> None:
     places = ", ".join(report.covered_names)
     st.markdown(
         widgets.md_escape(
-            _("Started {start:%d %B %Y}; covers {places}.").format(start=chosen.start, places=places)
+            _("Started {start}; covers {places}.").format(
+                start=i18n.day_month_year(chosen.start), places=places
+            )
         )
     )
     if chosen.note:
@@ -146,5 +148,5 @@ def _brief_links(report: gate.InitiativeReport, is_own: bool) -> None:
 
 def _assumptions(report: gate.InitiativeReport) -> None:
     st.subheader(_("What this comparison assumes"))
-    st.markdown("\n".join(f"- {widgets.md_escape(line)}" for line in report.assumptions))
+    st.markdown("\n".join(f"- {widgets.md_escape(_(line))}" for line in report.assumptions))
     st.caption(_("To share this result, copy the page's address: it holds every choice above."))

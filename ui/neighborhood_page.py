@@ -111,17 +111,18 @@ def _asked(city: CityData) -> tuple[gate.Initiative, ...]:
 
 def _initiative(report: gate.InitiativeReport) -> None:
     chosen = report.initiative
-    st.header(widgets.md_escape(f"Did it make a difference? {chosen.title}"))
+    st.header(widgets.md_escape(_("Did it make a difference? {title}").format(title=chosen.title)))
     st.caption(
         widgets.md_escape(
-            f"Started {chosen.start:%d %B %Y}; covers {', '.join(report.covered_names)}; compared with the "
-            "rest of the city (see the page “Did it make a difference?” for the charts and assumptions)."
+            _(
+                "Started {start}; covers {places}; compared with the rest of the city (the page “Did it "
+                "make a difference?” has the charts and assumptions)."
+            ).format(start=i18n.day_month_year(chosen.start), places=", ".join(report.covered_names))
         )
     )
     for r in report.results:
-        st.markdown(
-            f"**{widgets.md_escape(r.measure)}: {widgets.md_escape(r.verdict)}.** {widgets.md_escape(r.sentence)}"
-        )
+        head = f"{widgets.md_escape(r.measure)}: {widgets.md_escape(_(r.verdict))}."
+        st.markdown(f"**{head}** {widgets.md_escape(r.sentence)}")
 
 
 def _pick(city: CityData, selection: Selection) -> str | None:
