@@ -73,7 +73,7 @@ PAGES = {
             default=True,
         ),
         # The default page is served at "/"; this hidden twin keeps shared links to /overview working.
-        st.Page("pages/overview.py", title="Overview", url_path="overview", visibility="hidden"),
+        st.Page("pages/overview.py", title=_("Overview"), url_path="overview", visibility="hidden"),
         *[_kind_page(schema) for schema in gate.SCHEMAS.values()],
         st.Page(
             "pages/neighborhood.py",
@@ -83,7 +83,7 @@ PAGES = {
         ),
         st.Page(
             "pages/initiative.py",
-            title="Did it make a difference?",
+            title=_("Did it make a difference?"),
             icon=":material/compare_arrows:",
             url_path="initiative",
         ),

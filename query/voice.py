@@ -15,17 +15,17 @@ from datetime import date, timedelta
 import pandas as pd
 
 from query.db import CityData
-from query.i18n import _, ngettext
+from query.i18n import N_, _, ngettext
 from store.schema import ALL_GROUP, CITY_LEVEL, schema_for
 
-CITY_WORDS = "Whole city"
+CITY_WORDS = N_("Whole city")
 # The order measures are listed in; others a publisher adds follow, alphabetically.
 MEASURE_ORDER = ("trust", "safety", "listen", "respect")
 MEASURE_WORDS = {
-    "trust": "trust in the police",
-    "safety": "feeling safe",
-    "listen": "police listen",
-    "respect": "police show respect",
+    "trust": N_("trust in the police"),
+    "safety": N_("feeling safe"),
+    "listen": N_("police listen"),
+    "respect": N_("police show respect"),
 }
 _MONTHLY = (
     "occurred_date = occurred_month AND period_end >= occurred_at + INTERVAL 27 DAY "
@@ -114,7 +114,7 @@ def monthly(
         "coalesce(neighborhood_name, $city_words) AS neighborhood_name, "
         f"min(score) AS score, count(DISTINCT score) AS versions FROM {kind} WHERE {' AND '.join(where)} "
         "GROUP BY ALL",
-        {**params, "city_words": CITY_WORDS},
+        {**params, "city_words": _(CITY_WORDS)},
     )
     conflicting = int((frame["versions"] > 1).sum())
     frame = frame[frame["versions"] == 1].drop(columns="versions")
@@ -187,7 +187,7 @@ def latest(city: CityData, kind: str, hood_id: str, measures_wanted: tuple[str, 
                 if place_id is None
                 else rows[rows["neighborhood_id"] == place_id]
             )
-            name = CITY_WORDS if place_id is None else str(city.neighborhood_names.get(hood_id, hood_id))
+            name = _(CITY_WORDS) if place_id is None else str(city.neighborhood_names.get(hood_id, hood_id))
             if rows.empty:
                 out.append(LatestScore(measure, name, None, None, None))
                 continue
@@ -250,7 +250,7 @@ def assemble(
         frame = frame[frame["neighborhood_id"].isna() | (frame["neighborhood_id"] == hood_id)]
     else:
         frame = frame[frame["neighborhood_id"].isna()]
-    place = CITY_WORDS if hood_id is None else str(city.neighborhood_names.get(hood_id, hood_id))
+    place = _(CITY_WORDS) if hood_id is None else str(city.neighborhood_names.get(hood_id, hood_id))
     values = groups(city, kind)
     types = tuple(dict.fromkeys(values["group_type"]))
     preferred = schema.default_gap[0] if schema.default_gap and schema.default_gap[0] in types else None

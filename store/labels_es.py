@@ -99,6 +99,10 @@ LABELS_ES: dict[str, dict[str, str]] = {
         "Civilian complaints": "Quejas civiles",
         "Use of force": "Uso de la fuerza",
         "Crime": "Delitos",
+        "Community sentiment": "Opinión de los residentes",
+        "Community voice": "Voz de la comunidad",
+        "score": "puntaje",
+        "scores": "puntajes",
         # units (UNIT_PLURALS, unit_singular, group_words)
         "incident": "incidente",
         "incidents": "incidentes",
@@ -138,6 +142,40 @@ LABELS_ES: dict[str, dict[str, str]] = {
             "varias personas. Cuente los incident_id distintos para saber cuántos incidentes hay."
         ),
         # column descriptions (the data dictionary)
+        "Area as published (a group of districts), if any.": "Área tal como se publica (un grupo de distritos), si la hay.",
+        "Highest score the published scale allows.": "Puntaje más alto que permite la escala publicada.",
+        "Last day of the period the score covers (occurred_at is its first).": (
+            "Último día del periodo que cubre el puntaje (occurred_at es el primero)."
+        ),
+        "Lowest score the published scale allows.": "Puntaje más bajo que permite la escala publicada.",
+        "One row per period, place, survey measure and group of residents: an average score a survey "
+        "vendor published, on its published scale. Scores are averages, not counts: they are shown as "
+        "published and never summed, rated or averaged again here.": (
+            "Una fila por periodo, lugar, pregunta de la encuesta y grupo de residentes: un puntaje "
+            "promedio que publicó una empresa de encuestas, en su escala publicada. Los puntajes son "
+            "promedios, no conteos: se muestran tal como se publican y aquí nunca se suman, se convierten "
+            "en tasas ni se vuelven a promediar."
+        ),
+        "Sector as published (part of a district), if any.": "Sector tal como se publica (parte de un distrito), si lo hay.",
+        "The group as published (e.g. the column name's ending).": (
+            "El grupo tal como se publica (por ejemplo, el final del nombre de la columna)."
+        ),
+        "The group within that type (all residents, Black, female, ...).": (
+            "El grupo dentro de ese tipo (todos los residentes, afroamericanos, mujeres, ...)."
+        ),
+        "The place the score describes: city, area, district, neighborhood or sector.": (
+            "El lugar que describe el puntaje: ciudad, área, distrito, barrio o sector."
+        ),
+        "The published average score, on the scale below.": "El puntaje promedio publicado, en la escala de abajo.",
+        "The publisher's note on how scores are made (survey, weighting).": (
+            "La nota de quien publica los datos sobre cómo se calculan los puntajes (encuesta, ponderación)."
+        ),
+        "What residents were asked about: trust, safety, listen, respect, ...": (
+            "Sobre qué se preguntó a los residentes: confianza, seguridad, si escuchan, respeto, ..."
+        ),
+        "Which residents the score describes: all, race, age, sex, education or income.": (
+            "Qué residentes describe el puntaje: todos, por raza, edad, sexo, educación o ingresos."
+        ),
         "Identifier of the record, unique within its source.": "Identificador del registro, único en su fuente.",
         "Catalogue id of the feed the record came from.": "Identificador en el catálogo de la fuente del registro.",
         "When the event happened, in the city's time zone.": "Cuándo ocurrió el hecho, en la hora local de la ciudad.",
