@@ -57,7 +57,7 @@ _freeze_startup_objects()
 
 
 def _kind_page(schema: gate.KindSchema) -> st.Page:
-    script = f"pages/{schema.page_path.replace('-', '_')}.py"
+    script = f"pages/{schema.page_path}.py"
     icon = f":material/{schema.page_icon}:"
     return st.Page(script, title=i18n.term(schema.page_title), icon=icon, url_path=schema.page_path)
 

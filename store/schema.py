@@ -131,7 +131,7 @@ class KindSchema:
     person_id_column: str | None = None
     # How every layer names and breaks down the kind: defined here once, read everywhere.
     page_title: str = ""  # "Use of force"
-    page_path: str = ""  # the page's url path and script: "use-of-force", pages/use_of_force.py
+    page_path: str = ""  # the page's url path and script: "use-of-force", pages/use-of-force.py
     page_icon: str = ""  # a Material icon name shipped with Streamlit ("back_hand"), no CDN
     category_column: str = ""  # the breakdown by category ("force_type")
     category_words: str = ""  # "force type"

@@ -16,7 +16,7 @@ APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 KIND_PAGES = {
     "crime_incident": "pages/crime.py",
     "complaint": "pages/complaints.py",
-    "use_of_force": "pages/use_of_force.py",
+    "use_of_force": "pages/use-of-force.py",
 }
 SOURCE = {"crime_incident": "demo_crime", "complaint": "demo_complaints", "use_of_force": "demo_use_of_force"}
 CATEGORY = {

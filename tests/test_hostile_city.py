@@ -24,7 +24,7 @@ PAGES = [
     "pages/overview.py",
     "pages/crime.py",
     "pages/complaints.py",
-    "pages/use_of_force.py",
+    "pages/use-of-force.py",
     "pages/data.py",
     "pages/about.py",
 ]
@@ -144,7 +144,7 @@ def test_every_page_shows_hostile_values_as_literal_text(hostile_cache, monkeypa
     if page != "pages/about.py":  # the only page that names no source or place
         assert LINK in shown  # a hostile source title or neighborhood name, as words a reader can see
     assert f"“{LINK_IN_URL}”" in shown  # the notice quotes the link's value literally
-    if page in ("pages/crime.py", "pages/complaints.py", "pages/use_of_force.py"):
+    if page in ("pages/crime.py", "pages/complaints.py", "pages/use-of-force.py"):
         for chart in app.get("plotly_chart"):
             spec = chart.proto.spec
             assert "<img" not in spec and "<a " not in spec and MATH not in spec, page

@@ -27,7 +27,7 @@ PAGES = [
     None,
     "pages/crime.py",
     "pages/complaints.py",
-    "pages/use_of_force.py",
+    "pages/use-of-force.py",
     "pages/neighborhood.py",
     "pages/data.py",
     "pages/about.py",
@@ -252,7 +252,7 @@ def _in(lang: str) -> str:
 
 def test_switching_language_keeps_the_chosen_filters(app):
     """A reader who picked a force type and rates, then switches to Español, keeps both (shown in Spanish)."""
-    page = _open(app, "pages/use_of_force.py")
+    page = _open(app, "pages/use-of-force.py")
     page.multiselect(key="force").set_value(["Firearm"]).run()
     page.button_group(key="measure").set_value("Per 1,000 residents").run()
     [switch] = [b for b in page.button_group if b.label == "Language"]

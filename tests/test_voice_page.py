@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
-PAGE = "pages/community_voice.py"
+PAGE = "pages/community-voice.py"
 # Words that claim one thing made another happen; the page sets evidence side by side only.
 CAUSAL = re.compile(r"\b(cause[sd]?|because|effect|impact|led to|due to|drove|driven|thanks to)\b", re.I)
 

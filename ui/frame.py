@@ -5,7 +5,9 @@ Streamlit still honours its first multipage design, a `pages/` folder beside the
 URL on its own, without the entry point (no navigation, no filters). A deep link to a freshly
 started server would show a broken page, and every later visit would stay in that mode. So the
 entry point and every page first leave that mode and, if they were run in it, run again as the
-frame meant them to (upstream: streamlit/streamlit#9624; `tests/test_browser.py` proves it).
+frame meant them to (upstream: streamlit/streamlit#9624; `tests/test_deep_link.py` proves it).
+Each script is named exactly as its url path (pages/use-of-force.py for /use-of-force), so that
+folder mode finds the page asked for instead of flashing "Page not found" before the rerun.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def leave_folder_mode() -> None:
 
 
 def _folder_page_name(ctx: ScriptRunContext) -> str:
-    """The url path of the script folder mode chose: pages/use_of_force.py is "use-of-force"."""
+    """The url path of the script folder mode chose (pages/use-of-force.py is "use-of-force")."""
     page = ctx.pages_manager.get_pages().get(ctx.page_script_hash) or {}
     script = Path(str(page.get("script_path") or ""))
     return script.stem.replace("_", "-") if script.parent.name == "pages" else ""

@@ -13,7 +13,7 @@ from query.i18n import _
 from ui import charts, session, widgets
 from ui.filters import Selection
 
-PAGE_FOR_KIND = {k: f"pages/{s.page_path.replace('-', '_')}.py" for k, s in gate.SCHEMAS.items()}
+PAGE_FOR_KIND = {k: f"pages/{s.page_path}.py" for k, s in gate.SCHEMAS.items()}
 
 
 def render() -> None:
