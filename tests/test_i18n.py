@@ -261,3 +261,20 @@ def test_switching_language_keeps_the_chosen_filters(app):
     assert page.multiselect(key="force").value == ["Firearm"]
     assert page.button_group(key="measure").value == "Per 1,000 residents"
     assert "Arma de fuego" in page.get("markdown")[0].value
+
+
+def test_the_html_lang_script_carries_only_a_known_language_code(monkeypatch):
+    """The one raw-HTML element is a fixed script and a code from LANGUAGES, whatever the link says."""
+    from ui import widgets
+
+    shown = []
+
+    class Where:
+        def html(self, body, **options):
+            shown.append((body, options))
+
+    for asked in ("es", "en", "<script>alert(1)</script>", "ES", "fr"):
+        with i18n.using(asked):
+            widgets.page_language(Where())
+    bodies = [body.removesuffix(widgets.PAGE_LANG_SCRIPT) for body, _options in shown]
+    assert bodies == [f'<span data-page-lang="{code}"></span>' for code in ("es", "en", "en", "es", "en")]
