@@ -515,7 +515,7 @@ def sentiment_monthly(
     columns = ["month", "neighborhood_id", "neighborhood_name", "score"]
     if kind is None:
         return _scores(pd.DataFrame(columns=columns), "scores by month")
-    frame, _ = voice.monthly(city, kind, (measure,), group, (), (date_from, date_to))
+    frame, _conflicting = voice.monthly(city, kind, (measure,), group, (), (date_from, date_to))
     return _scores(frame[columns], "scores by month")
 
 

@@ -137,7 +137,7 @@ def by_group(
     frames = []
     values = groups(city, kind)
     for value in values.loc[values["group_type"] == group_type, "group_value"]:
-        frame, _ = monthly(city, kind, (measure,), value, (hood_id,) if hood_id else (), window)
+        frame, _conflicting = monthly(city, kind, (measure,), value, (hood_id,) if hood_id else (), window)
         frame = (
             frame[frame["neighborhood_id"].isna()]
             if hood_id is None
@@ -177,7 +177,7 @@ class LatestScore:
 
 def latest(city: CityData, kind: str, hood_id: str, measures_wanted: tuple[str, ...]) -> list[LatestScore]:
     """Each measure's latest monthly score for the neighborhood and the city, and a year before."""
-    frame, _ = monthly(city, kind, measures_wanted, ALL_GROUP, (hood_id,))
+    frame, _conflicting = monthly(city, kind, measures_wanted, ALL_GROUP, (hood_id,))
     out = []
     for measure in measures_wanted:
         for place_id in (hood_id, None):
