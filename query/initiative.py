@@ -16,7 +16,7 @@ import pandas as pd
 from query import voice
 from query.db import CityData
 from query.did import LEVEL, DidEstimate, estimate
-from query.i18n import N_, _, term
+from query.i18n import N_, _, number, term
 from store.schema import schema_for
 
 MIN_MONTHS = 6  # on each side of the start: fewer cannot tell a change from a season
@@ -139,7 +139,7 @@ def windowed(panel: pd.DataFrame, start: date) -> pd.DataFrame:
 
 def _count_result(city: CityData, kind: str, initiative: Initiative, covered: set[str]) -> MeasureResult:
     measure = term(schema_for(kind).page_title)
-    unit = city.unit_plural(kind)
+    unit = term(city.unit_plural(kind))
     panel = windowed(monthly_counts(city, kind), initiative.start)
     start = pd.Timestamp(initiative.start).to_period("M").to_timestamp()
     lines = group_lines(panel, covered, start)
@@ -223,6 +223,10 @@ def group_lines(panel: pd.DataFrame, covered: set[str], start: pd.Timestamp) -> 
     return lines
 
 
+def _signed(points: float) -> str:
+    return ("+" if points > 0 else "−" if points < 0 else "") + number(abs(points), 1)
+
+
 def _sentence(unit: str, verdict: str, found: DidEstimate) -> str:
     """The plain sentence under a measure's chart (the measure's name is its heading)."""
     way = _("lower") if found.effect < 0 else _("higher")
@@ -230,8 +234,8 @@ def _sentence(unit: str, verdict: str, found: DidEstimate) -> str:
         size = _("{pct:.0f}% {way}").format(pct=abs(found.effect) * 100, way=way)
         span = _("{low:+.0f}% to {high:+.0f}%").format(low=found.low * 100, high=found.high * 100)
     else:
-        size = _("{pts:.1f} points {way}").format(pts=abs(found.effect), way=way)
-        span = _("{low:+.1f} to {high:+.1f} points").format(low=found.low, high=found.high)
+        size = _("{pts} points {way}").format(pts=number(abs(found.effect), 1), way=way)
+        span = _("{low} to {high} points").format(low=_signed(found.low), high=_signed(found.high))
     words = {"size": size, "span": span, "level": f"{LEVEL:.0%}", "unit": unit}
     if verdict == CHANGED:
         return _(

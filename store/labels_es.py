@@ -103,6 +103,8 @@ LABELS_ES: dict[str, dict[str, str]] = {
         "Community voice": "Voz de la comunidad",
         "score": "puntaje",
         "scores": "puntajes",
+        "place_period": "lugar y periodo",
+        "rows of one place and period": "filas de un lugar y un periodo",
         # units (UNIT_PLURALS, unit_singular, group_words)
         "incident": "incidente",
         "incidents": "incidentes",

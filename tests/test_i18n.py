@@ -97,7 +97,9 @@ def test_every_word_the_schema_defines_has_a_spanish_label():
         words |= {c.description for c in kind.columns}
     words |= {c.description for c in schema.NEIGHBORHOOD_COLUMNS}
     with i18n.using("es"):
-        missing += [w for w in sorted(words) if not w[:1].isdigit() and i18n.term(w) == w and "–" not in w]
+        missing += [
+            w for w in sorted(words) if w and not w[:1].isdigit() and i18n.term(w) == w and "–" not in w
+        ]
     assert not missing, missing
 
 

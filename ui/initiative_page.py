@@ -135,8 +135,9 @@ def _brief_links(report: gate.InitiativeReport, is_own: bool) -> None:
         if is_own
         else {}
     )
+    lang = {"lang": i18n.language()} if i18n.language() != i18n.DEFAULT_LANGUAGE else {}
     links = [
-        f"[{widgets.md_escape(name)}](neighborhood?{urlencode({'hood': name, **asked}, doseq=True)})"
+        f"[{widgets.md_escape(name)}](neighborhood?{urlencode({'hood': name, **asked, **lang}, doseq=True)})"
         for name in report.covered_names
     ]
     st.markdown(
