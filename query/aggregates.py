@@ -5,15 +5,24 @@ A chart, its table and its CSV all come from the same `PageAggregates`, so they 
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
+import numpy as np
 import pandas as pd
 
-from query import plan
+from query import frames, plan
 from query.db import CityData
-from query.disclosure import DEFAULT_POLICY, NO_SUPPRESSION, DisclosurePolicy, suppress, suppress_count
+from query.disclosure import (
+    DEFAULT_POLICY,
+    NO_SUPPRESSION,
+    DisclosurePolicy,
+    hidden_columns,
+    suppress,
+    suppress_count,
+)
 from query.filters import (
     AGE_BANDS,
     CATEGORY_COLUMN,
@@ -23,7 +32,6 @@ from query.filters import (
     UNIT_WORDS,
     UNKNOWN,
     Filters,
-    age_band,
     latest_months,
     per_year_factor,
 )
@@ -70,7 +78,7 @@ def page_aggregates(
     units = raw.get("units")
     cell_policy = policy if filters.has_person_filter else NO_SUPPRESSION
     kind = filters.kind
-    trend = suppress(_trend(city, filters, raw.get("month")), cell_policy)
+    trend = _trend(city, filters, raw.get("month"), cell_policy)
     by_category = _labelled(
         "category", raw.get("category"), _categories(kind, chosen), NOT_RECORDED, total, cell_policy
     )
@@ -82,7 +90,7 @@ def page_aggregates(
         by_race, by_sex, by_age = _people(city, filters, raw, total, policy)
     else:  # kinds that describe no person get empty, typed frames (and skip the work)
         by_race, by_sex, by_age = _no_people()
-    unit_count = int(units["n"].iloc[0]) if units is not None and len(units) else None
+    unit_count = int(units["n"][0]) if units is not None and len(units["n"]) else None
     totals = _totals(kind, total, unit_count, cell_policy, city.unit_plural(kind))
     notes = (*filters.ignored, policy.note()) if filters.has_person_columns else filters.ignored
     return PageAggregates(
@@ -93,9 +101,9 @@ def page_aggregates(
 @cache
 def _no_people() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Empty race, sex and age frames with the usual columns, built once (pages only read them)."""
-    by_race = _labelled("group", None, None, UNKNOWN, 0, NO_SUPPRESSION)
+    by_race = _empty_breakdown("group").copy()
     by_race.insert(3, "population_share", pd.Series(dtype="float64"))
-    empty = _labelled("group", None, None, UNKNOWN, 0, NO_SUPPRESSION)
+    empty = _empty_breakdown("group").copy()
     return by_race, empty, empty.copy()
 
 
@@ -103,11 +111,11 @@ def _people(city: CityData, filters: Filters, raw: dict, total: int, policy: Dis
     """The race, sex and age-band breakdowns, each always under the disclosure policy."""
     chosen = filters.effective()
     races, sexes = _options(VOCABULARIES["race"], chosen.races), _options(VOCABULARIES["sex"], chosen.sexes)
-    by_race = _labelled("group", raw.get("race"), races, UNKNOWN, total, policy)
-    by_race.insert(3, "population_share", _population_shares(city, filters, by_race["group"]))
+    shares = lambda groups: _population_shares(city, filters, groups)  # noqa: E731
+    by_race = _labelled("group", raw.get("race"), races, UNKNOWN, total, policy, shares)
     by_sex = _labelled("group", raw.get("sex"), sexes, UNKNOWN, total, policy)
     ages = _options(AGE_BANDS, chosen.age_bands)
-    by_age = _labelled("group", _age_bands(raw.get("age")), ages, UNKNOWN, total, policy)
+    by_age = _labelled("group", raw.get("age"), ages, UNKNOWN, total, policy)
     return by_race, by_sex, by_age
 
 
@@ -141,63 +149,92 @@ def _findings(kind: str, filters: Filters) -> list[str] | None:
 
 def _labelled(
     name: str,
-    found: pd.DataFrame | None,
+    found: dict | None,
     options: list[str] | None,
     null_label: str,
     total: int,
     policy: DisclosurePolicy,
+    population_shares=None,
 ) -> pd.DataFrame:
-    """One breakdown: every option (zeros kept, so a missing row never hints at a hidden one) plus extras."""
+    """One breakdown: every option (zeros kept, so a missing row never hints at a hidden one) plus extras.
+
+    `population_shares`: groups -> residents' shares, a column after `share` (the race breakdown).
+    """
     if options is None:
-        empty = {
-            name: pd.Series(dtype="str"),
-            "count": pd.Series(dtype="Int64"),
-            "share": pd.Series(dtype="float64"),
-        }
-        return pd.DataFrame(empty).assign(is_suppressed=pd.Series(dtype="bool"), label=pd.Series(dtype="str"))
+        return _empty_breakdown(name)
     counts: dict[str, int] = dict.fromkeys(options, 0)
     if found is not None:
         for value, n in zip(found["value"], found["n"], strict=True):
             key = null_label if value is None or value != value else str(value)
             counts[key] = counts.get(key, 0) + int(n)
-    df = pd.DataFrame({name: list(counts), "count": list(counts.values())})
-    df["share"] = df["count"] / total if total else float("nan")
-    return suppress(df, policy, derived_columns=["share"])
+    if len(counts) > len(options):  # values outside the vocabulary: sorted, a missing value last
+        extras = sorted(k for k in list(counts)[len(options) :] if k != null_label)
+        tail = [null_label] if null_label in counts and null_label not in options else []
+        counts = {k: counts[k] for k in (*options, *extras, *tail)}
+    values = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
+    share = values / total if total else np.full(len(values), np.nan)
+    columns = {name: frames.text(list(counts)), "count": values, "share": share}
+    if population_shares is not None:
+        columns["population_share"] = _floats(population_shares(list(counts)))
+    return frames.frame(hidden_columns(columns, values, policy, derived_columns=["share"]))
 
 
-def _age_bands(found: pd.DataFrame | None) -> pd.DataFrame | None:
-    if found is None:
-        return None
-    bands = [age_band(None if pd.isna(v) else float(v)) for v in found["value"]]
-    return pd.DataFrame({"value": bands, "n": found["n"].to_numpy()})
+def _floats(values: list[float | None]) -> np.ndarray:
+    """Floats with NaN for None, as pandas stores such a list (all None stays object)."""
+    if all(v is None for v in values):
+        return frames.objects(values)
+    return np.array([np.nan if v is None else v for v in values], dtype="float64")
 
 
-def _trend(city: CityData, filters: Filters, found: pd.DataFrame | None) -> pd.DataFrame:
+@cache
+def _empty_breakdown(name: str) -> pd.DataFrame:
+    """A breakdown a kind does not have: the usual columns, no rows (built once; callers only read it)."""
+    empty = {
+        name: pd.Series(dtype="str"),
+        "count": pd.Series(dtype="Int64"),
+        "share": pd.Series(dtype="float64"),
+    }
+    return pd.DataFrame(empty).assign(is_suppressed=pd.Series(dtype="bool"), label=pd.Series(dtype="str"))
+
+
+def _trend(city: CityData, filters: Filters, found: dict | None, policy: DisclosurePolicy) -> pd.DataFrame:
     """Count per month over the window, trimmed to the months the data covers, zeros filled."""
     span = _covered_span(city, filters)
     if span is None:
-        return pd.DataFrame(
-            {
-                "month": pd.Series(dtype="object"),
-                "count": pd.Series(dtype="int64"),
-                "is_partial_month": pd.Series(dtype="bool"),
-            }
-        )
-    months = pd.period_range(span[0], span[1], freq="M")
-    counts = dict.fromkeys((p.start_time.date() for p in months), 0)
+        return suppress(_empty_trend(), policy)
+    counts = dict.fromkeys(_months_between(span[0], span[1]), 0)
     if found is not None:
         for value, n in zip(found["value"], found["n"], strict=True):
             if value is not None and value == value:
-                month = pd.Timestamp(value).date()
+                month = value if type(value) is date else pd.Timestamp(value).date()
                 if month in counts:
                     counts[month] += int(n)
     # A month the window or the data only partly covers is marked, so a short last bar is read as such.
-    partial = [m < span[0] or _month_end(m) > span[1] for m in counts]
-    return pd.DataFrame({"month": list(counts), "count": list(counts.values()), "is_partial_month": partial})
+    partial = np.array([m < span[0] or _month_end(m) > span[1] for m in counts], dtype=bool)
+    values = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
+    columns = {"month": frames.objects(list(counts)), "count": values, "is_partial_month": partial}
+    return frames.frame(hidden_columns(columns, values, policy))
+
+
+@cache
+def _empty_trend() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "month": pd.Series(dtype="object"),
+            "count": pd.Series(dtype="int64"),
+            "is_partial_month": pd.Series(dtype="bool"),
+        }
+    )
+
+
+def _months_between(first: date, last: date) -> list[date]:
+    """The first day of every month from first's to last's."""
+    index, end = first.year * 12 + first.month - 1, last.year * 12 + last.month - 1
+    return [date(i // 12, i % 12 + 1, 1) for i in range(index, end + 1)]
 
 
 def _month_end(first: date) -> date:
-    return (pd.Timestamp(first) + pd.offsets.MonthEnd(0)).date()
+    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
 def _covered_span(city: CityData, filters: Filters) -> tuple[date, date] | None:
@@ -210,14 +247,16 @@ def _covered_span(city: CityData, filters: Filters) -> tuple[date, date] | None:
 
 
 def _by_neighborhood(
-    city: CityData, filters: Filters, found: pd.DataFrame | None, policy: DisclosurePolicy
+    city: CityData, filters: Filters, found: dict | None, policy: DisclosurePolicy
 ) -> pd.DataFrame:
     """Count and rate per 1,000 residents for each neighborhood in view, plus records with none."""
-    ref = city.neighborhoods
-    if filters.neighborhood_ids:
-        ref = ref[ref["neighborhood_id"].isin(filters.neighborhood_ids)]
-    counts = dict.fromkeys(ref["neighborhood_id"], 0)
-    names = dict(city.neighborhood_names)
+    ref = _reference(city)
+    ids = (
+        ref.ids
+        if not filters.neighborhood_ids
+        else [i for i in ref.ids if i in set(filters.neighborhood_ids)]
+    )
+    counts = dict.fromkeys(ids, 0)
     if filters.neighborhood_ids:  # a selected id the reference no longer knows still gets its row
         counts.update({i: 0 for i in filters.neighborhood_ids if i not in counts})
     if found is not None:
@@ -226,23 +265,52 @@ def _by_neighborhood(
             counts[key] = counts.get(key, 0) + int(n)
     if counts.get(None) == 0:
         del counts[None]
-    population = dict(zip(ref["neighborhood_id"], ref["population"], strict=True))
-    df = pd.DataFrame(
-        {
-            "neighborhood_id": list(counts),
-            "name": [UNASSIGNED if i is None else names.get(i, i) for i in counts],
-            "count": list(counts.values()),
-            "population": pd.array([population.get(i) for i in counts], dtype="Int64"),
-        }
-    )
-    pop = df["population"].astype("float64")
+    keys = list(counts)
+    values = np.fromiter(counts.values(), dtype=np.int64, count=len(keys))
+    population = [ref.population.get(i) for i in keys]
+    pop = np.array([np.nan if p is None else p for p in population], dtype="float64")
     span = _covered_span(city, filters)
     per_year = per_year_factor(*span) if span else 1.0
     # Per 1,000 residents per year, whatever the window: rates of different periods compare.
-    df["rate_per_1000"] = (df["count"] / pop * 1000 * per_year).where(pop > 0)
-    df = suppress(df, policy, derived_columns=["rate_per_1000"])
-    df.insert(5, "is_rate_unstable", (df["count"].fillna(0) < UNSTABLE_RATE_BELOW).to_numpy(dtype=bool))
-    return df
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(pop > 0, values / pop * 1000 * per_year, np.nan)
+    columns = {
+        "neighborhood_id": frames.text(keys),
+        "name": frames.text([UNASSIGNED if i is None else ref.names.get(i, i) for i in keys]),
+        "count": values,
+        "population": frames.optional_ints(population),
+        "rate_per_1000": rate,
+    }
+    out = hidden_columns(columns, values, policy, derived_columns=["rate_per_1000"])
+    shown = np.where(out["count"].isna(), 0, values)  # a hidden count is too small to rank on
+    out = {**columns, "rate_per_1000": out["rate_per_1000"], "count": out["count"]} | {
+        "is_rate_unstable": shown < UNSTABLE_RATE_BELOW,
+        **{k: out[k] for k in ("is_suppressed", "reason", "label")},
+    }
+    return frames.frame(out)
+
+
+@dataclass(frozen=True)
+class _Reference:
+    """The neighborhoods table as plain Python values, read once per open city."""
+
+    ids: list[str]
+    names: dict[str, str]
+    population: dict[str, int | None]
+    race_population: dict[str, dict[str, float | None]]  # race group -> neighborhood -> residents
+
+
+@lru_cache(maxsize=16)
+def _reference(city: CityData) -> _Reference:
+    ref = city.neighborhoods
+    ids = [str(i) for i in ref["neighborhood_id"]]
+    population = {i: None if pd.isna(p) else int(p) for i, p in zip(ids, ref["population"], strict=True)}
+    races = {
+        group: {i: None if pd.isna(v) else float(v) for i, v in zip(ids, ref[column], strict=True)}
+        for group, column in RACE_POPULATION_COLUMNS.items()
+        if column in ref.columns
+    }
+    return _Reference(ids, dict(city.neighborhood_names), population, races)
 
 
 def neighborhood_counts(
@@ -253,28 +321,23 @@ def neighborhood_counts(
     One small GROUP BY instead of every breakdown, so a page can map the whole city beside a
     narrower selection cheaply.
     """
-    src = plan.source(city, filters)
-    found = city.query(
-        f"SELECT neighborhood_id AS value, {src.count_sql} AS n FROM ({src.sql}) AS src GROUP BY neighborhood_id",
-        src.params,
-    )
+    found = plan.neighborhood_found(city, filters)
     cell_policy = policy if filters.has_person_filter else NO_SUPPRESSION
     return _by_neighborhood(city, filters, found, cell_policy)
 
 
-def _population_shares(city: CityData, filters: Filters, groups: pd.Series) -> list[float | None]:
+def _population_shares(city: CityData, filters: Filters, groups) -> list[float | None]:
     """Each race group's share of the residents of the neighborhoods in view (None where not counted)."""
-    ref = city.neighborhoods
-    if filters.neighborhood_ids:
-        ref = ref[ref["neighborhood_id"].isin(filters.neighborhood_ids)]
-    total = ref["population"]
+    ref = _reference(city)
+    chosen = set(filters.neighborhood_ids)
+    ids = [i for i in ref.ids if i in chosen] if chosen else ref.ids
+    total = [ref.population[i] for i in ids]
+    if not ids or any(p is None for p in total) or sum(total) <= 0:
+        return [None] * len(groups)
     out: list[float | None] = []
     for group in groups:
-        column = RACE_POPULATION_COLUMNS.get(group)
-        if column is None or ref.empty or ref[column].isna().any() or total.isna().any() or total.sum() <= 0:
-            out.append(None)
-        else:
-            out.append(float(ref[column].sum()) / float(total.sum()))
+        residents = [ref.race_population[group][i] for i in ids] if group in ref.race_population else [None]
+        out.append(None if any(r is None for r in residents) else float(sum(residents)) / float(sum(total)))
     return out
 
 

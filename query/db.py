@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from query import cube
 from query.filters import CATEGORY_COLUMN, FINDING_KINDS, UNIT_COLUMN, person_columns
 from query.quality import unit_plural
 from store.cityindex import CityIndex, read_city_index
@@ -56,6 +57,7 @@ class CityData:
     snapshot_key: str  # changes whenever any CURRENT pointer of the city moves
     coverage: Mapping[str, tuple[date, date]] = field(default_factory=dict)  # kind -> first, last date
     cube_kinds: frozenset[str] = frozenset()
+    cubes: Mapping[str, cube.KindCube] = field(default_factory=dict)  # numpy cubes (query.cube) per kind
     problems: tuple[str, ...] = ()  # datasets listed in the index that could not be opened
     as_of: str | None = None  # the pinned time a link asked for, or None for current data
     expired_pins: tuple[str, ...] = ()  # datasets whose pinned snapshot is kept no longer (opened current)
@@ -123,6 +125,7 @@ def open_city(cache_root: Path | str, city_id: str, as_of: str | None = None) ->
         data_files = _create_views(con, snaps)
         _create_neighborhoods(con, neighborhoods)
         cube_kinds = _create_cubes(con, snaps)
+        cubes = _numpy_cubes(con, snaps, cube_kinds)
         coverage = _coverage(con, snaps)
         _lock_down(con, data_files)
     except BaseException:
@@ -142,6 +145,7 @@ def open_city(cache_root: Path | str, city_id: str, as_of: str | None = None) ->
         + _key([*(s for v in snaps.values() for s in v), *([reference] if reference else [])]),
         coverage=MappingProxyType(coverage),
         cube_kinds=frozenset(cube_kinds),
+        cubes=MappingProxyType(cubes),
         problems=tuple(problems),
         as_of=as_of,
         expired_pins=tuple(expired),
@@ -313,6 +317,19 @@ def _create_cubes(con: duckdb.DuckDBPyConnection, snaps: Mapping[str, list[Snaps
         )
         made.append(kind)
     return made
+
+
+def _numpy_cubes(
+    con: duckdb.DuckDBPyConnection, snaps: Mapping[str, list[Snapshot]], cube_kinds: list[str]
+) -> dict[str, cube.KindCube]:
+    """query.cube's arrays per kind with data; a kind with a DuckDB day cube is read from it (fewer rows)."""
+    out = {}
+    for kind in KINDS:
+        if snaps.get(kind):
+            made = cube.build(con, kind, f"cubeday_{kind}" if kind in cube_kinds else None)
+            if made is not None:
+                out[kind] = made
+    return out
 
 
 def _coverage(

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from query import plan
-from query.aggregates import _age_bands, _labelled, _population_shares
+from query.aggregates import _labelled, _population_shares
 from query.db import CityData
 from query.disclosure import (
     NO_SUPPRESSION,
@@ -162,7 +162,7 @@ def _raw_tables(city: CityData, filters: Filters) -> list[pd.DataFrame]:
         ages = raw.get("age")
     else:
         raw = plan.grouped_counts(city, filters)
-        ages = _age_bands(raw.get("age"))
+        ages = raw.get("age")
     total = int(raw["()"]["n"].sum())
     race = _labelled("group", raw.get("race"), list(VOCABULARIES["race"]), UNKNOWN, total, NO_SUPPRESSION)
     race.insert(3, "population_share", _population_shares(city, filters, race["group"]))
