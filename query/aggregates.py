@@ -74,7 +74,7 @@ def page_aggregates(
     """All breakdowns of one page for one set of filters, from one SQL statement with GROUPING SETS."""
     raw = plan.grouped_counts(city, filters)
     chosen = filters.effective()
-    total = int(raw.get("()", pd.DataFrame({"n": [0]}))["n"].sum())
+    total = int(raw["()"]["n"].sum()) if "()" in raw else 0
     units = raw.get("units")
     cell_policy = policy if filters.has_person_filter else NO_SUPPRESSION
     kind = filters.kind

@@ -52,9 +52,9 @@ class Cells:
     codes: Mapping[str, np.ndarray]  # dimension -> codes into KindCube.labels[dimension]
 
     def between(self, low: int, high: int) -> slice:
-        return slice(
-            int(np.searchsorted(self.day, low, "left")), int(np.searchsorted(self.day, high, "right"))
-        )
+        # int32 needles: a Python int would make numpy cast the whole array first
+        low_at = np.searchsorted(self.day, np.int32(low), "left")
+        return slice(int(low_at), int(np.searchsorted(self.day, np.int32(high), "right")))
 
 
 @dataclass(frozen=True, eq=False)
@@ -198,7 +198,8 @@ def _units(rows: Cells, unit: pa.ChunkedArray, categories: int) -> Units:
     in_simple = np.repeat(simple, np.diff(np.r_[starts, unit_codes.size]))
     loose = np.flatnonzero(~in_simple)
     loose = loose[np.argsort(day[loose], kind="stable")]
-    rest = {"neighborhood_id": hood[loose], "category": cat[loose], "unit": unit_codes[loose]}
+    _, dense = np.unique(unit_codes[loose], return_inverse=True)  # 0..m-1 over the loose units
+    rest = {"neighborhood_id": hood[loose], "category": cat[loose], "unit": dense.astype(np.int64)}
     loose_cells = Cells(day[loose], month[loose], np.ones(loose.size, np.int64), rest)
     return Units(months, days, masks.astype(np.uint64) if with_mask else None, loose_cells)
 
@@ -320,8 +321,9 @@ def _trend(cube: KindCube, selected: list) -> Found:
     counts = np.zeros(len(cube.months_seen) + 1, dtype=np.int64)
     for cells, where, weights in selected:
         counts += np.bincount(cells.month[where], weights=weights, minlength=counts.size).astype(np.int64)
-    present = np.flatnonzero(counts[1:]) + 1  # slot 0 holds records without a date: no month
-    return {"value": [cube.months_seen[i - 1] for i in present], "n": counts[present]}
+    present = np.flatnonzero(counts)  # slot 0 holds records without a date: month None, as in SQL
+    values = [None if i == 0 else cube.months_seen[i - 1] for i in present]
+    return {"value": values, "n": counts[present]}
 
 
 def _unit_count(cube: KindCube, eff: Filters, spans: Spans, keep: dict[str, np.ndarray]) -> int:
@@ -346,7 +348,9 @@ def _unit_count(cube: KindCube, eff: Filters, spans: Spans, keep: dict[str, np.n
     ok = np.ones(where.stop - where.start, dtype=bool)
     for name, lookup in keep.items():
         ok &= lookup[loose.codes[name][where]]
-    return total + int(np.unique(loose.codes["unit"][where][ok]).size)
+    seen = np.zeros(int(loose.codes["unit"].max(initial=-1)) + 1, dtype=bool)
+    seen[loose.codes["unit"][where][ok]] = True
+    return total + int(np.count_nonzero(seen))
 
 
 def split_window(

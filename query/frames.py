@@ -15,6 +15,7 @@ import pyarrow as pa
 from pandas.arrays import ArrowStringArray, IntegerArray
 
 STRING = pd.Series(["x"]).dtype  # pandas' default text dtype (missing values read NaN)
+EMPTY = pd.DataFrame({"x": []})["x"].dtype  # what the constructor makes of an empty list
 
 
 @lru_cache(maxsize=256)
@@ -33,6 +34,8 @@ def frame(columns: dict[str, object]) -> pd.DataFrame:
 
 def text(values: list) -> object:
     """A column of text and None as the constructor infers it: str where any value is text, else object."""
+    if not values:
+        return np.array([], dtype=EMPTY)
     if any(isinstance(v, str) for v in values):
         if all(v is None or isinstance(v, str) for v in values):
             return ArrowStringArray(pa.chunked_array([pa.array(values, pa.large_string())]), dtype=STRING)

@@ -68,7 +68,7 @@ def grouped_counts(city: CityData, filters: Filters) -> dict[str, Found]:
     bands), plus '()' (the total) and 'units' (distinct complaints or incidents; empty for kinds
     without them). From the numpy cubes where they answer exactly, else one GROUPING SETS statement.
     """
-    made = city.cubes.get(filters.kind)
+    made = city.cubes.get(filters.kind) if city.cubes else None
     found = cube.answer(made, filters) if made is not None else None
     return found if found is not None else sql_grouped_counts(city, filters)
 
@@ -107,7 +107,7 @@ def sql_grouped_counts(city: CityData, filters: Filters) -> dict[str, Found]:
 
 def neighborhood_found(city: CityData, filters: Filters) -> Found:
     """Only the by-neighborhood counts of `filters` (the map's), from the cubes or one GROUP BY."""
-    made = city.cubes.get(filters.kind)
+    made = city.cubes.get(filters.kind) if city.cubes else None
     found = cube.answer(made, filters) if made is not None else None
     if found is not None:
         return found["neighborhood_id"]
@@ -125,10 +125,15 @@ def window_counts(
 ) -> list[int]:
     """Records matching `filters` (dates aside) in each date window: from the numpy cubes where they
     answer exactly, else in one statement that reads each table once."""
-    made = city.cubes.get(filters.kind)
+    made = city.cubes.get(filters.kind) if city.cubes else None
     counted = cube.window_totals(made, filters, windows) if made is not None else None
-    if counted is not None:
-        return counted
+    return counted if counted is not None else sql_window_counts(city, filters, windows)
+
+
+def sql_window_counts(
+    city: CityData, filters: Filters, windows: list[tuple[date | None, date | None]]
+) -> list[int]:
+    """window_counts by SQL, in one statement that reads each table once."""
     kind, use_cube = filters.kind, filters.kind in city.cube_kinds
     where, params = filters.to_sql(include_dates=False)
     month_terms, day_terms, any_day = [], [], []
