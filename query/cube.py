@@ -29,9 +29,7 @@ import pyarrow.compute as pc
 from query.filters import (
     CATEGORY_COLUMN,
     FINDING_KINDS,
-    NOT_RECORDED,
     UNIT_COLUMN,
-    Filters,
     age_band_sql,
     person_columns,
 )
@@ -39,6 +37,7 @@ from query.filters import (
 NO_DAY = np.iinfo(np.int32).min  # a record without a date: counted only when no date bound is set
 LAST_DAY = np.iinfo(np.int32).max
 MAX_MASK_CODES = 63  # categories a unit's bit mask can hold
+DENSE_LIMIT = 4_000_000  # cells of one dense month array (32 MB); larger cities keep the sparse cells
 EPOCH = date(1970, 1, 1)
 
 
@@ -58,6 +57,21 @@ class Cells:
 
 
 @dataclass(frozen=True, eq=False)
+class Dense:
+    """Counts per month slot x dimensions as a dense array, summed over the slots before each, so any
+    run of whole months is one subtraction (cum[s] holds the slots before s)."""
+
+    axes: tuple[str, ...]  # the dimensions after the slot axis
+    cum: np.ndarray  # int64, shape (slots + 1, *sizes)
+    slot_days: np.ndarray  # int32 first day of each slot (slot 0, no date: NO_DAY), ascending
+
+    def slots(self, low: int, high: int) -> tuple[int, int]:
+        """The slots whose first day lies in [low, high], as [start, stop)."""
+        start = np.searchsorted(self.slot_days, np.int32(low), "left")
+        return int(start), int(np.searchsorted(self.slot_days, np.int32(high), "right"))
+
+
+@dataclass(frozen=True, eq=False)
 class Units:
     """Distinct units: simple ones per cell ("mask" codes into `masks`), the loose ones as rows."""
 
@@ -65,6 +79,7 @@ class Units:
     days: Cells  # the same per day
     masks: np.ndarray | None  # uint64 bit mask of categories per mask code; None: too many categories
     loose: Cells  # rows of units over several days or neighborhoods ("unit" code), n = 1
+    dense: Dense | None = None  # `months` as a dense array, when small enough
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,6 +90,7 @@ class KindCube:
     by_month: Mapping[str, Cells]  # "" (base) or an extra dimension -> month cells
     days: Cells  # every dimension
     units: Units | None
+    dense: Mapping[str, Dense] | None = None  # `by_month` as dense arrays, when small enough
 
     @property
     def extras(self) -> tuple[str, ...]:
@@ -121,9 +137,31 @@ def build(con: duckdb.DuckDBPyConnection, kind: str, day_table: str | None = Non
     base = ("neighborhood_id", "category")
     extras = [d for d in dims if d not in base]
     by_month = {x: _roll_up(days, (*base, *([x] if x else ()))) for x in ["", *extras]}
-    units = _units(rows, table["unit"], len(labels["category"])) if extra else None
     months_seen = tuple(_from_months(m) for m in range(first, last + 1))
-    return KindCube(kind, labels, months_seen, by_month, days, units)
+    slot_days = np.array([NO_DAY, *(_day(m) for m in months_seen)], dtype=np.int32)
+    sizes = {name: len(values) for name, values in labels.items()}
+    dense = {
+        x: _dense(cells, (*base, *([x] if x else ())), sizes, slot_days) for x, cells in by_month.items()
+    }
+    units = _units(rows, table["unit"], sizes, slot_days) if extra else None
+    fits = all(d is not None for d in dense.values())
+    return KindCube(kind, labels, months_seen, by_month, days, units, dense if fits else None)
+
+
+def _dense(
+    cells: Cells, axes: tuple[str, ...], sizes: Mapping[str, int], slot_days: np.ndarray
+) -> Dense | None:
+    shape = (slot_days.size, *(sizes[a] for a in axes))
+    if int(np.prod(shape)) > DENSE_LIMIT:
+        return None
+    index = np.ravel_multi_index((cells.month, *(cells.codes[a] for a in axes)), shape)
+    counts = np.bincount(index, weights=cells.n, minlength=int(np.prod(shape))).astype(np.int64)
+    cum = np.concatenate([np.zeros((1, *shape[1:]), np.int64), np.cumsum(counts.reshape(shape), axis=0)])
+    return Dense(axes, cum, slot_days)
+
+
+def _day(day: date) -> int:
+    return (day - EPOCH).days
 
 
 def _days(column: pa.ChunkedArray) -> np.ndarray:
@@ -175,7 +213,7 @@ def _first_day(day: np.ndarray) -> np.ndarray:
     return np.where(day == NO_DAY, NO_DAY, first).astype(np.int32)
 
 
-def _units(rows: Cells, unit: pa.ChunkedArray, categories: int) -> Units:
+def _units(rows: Cells, unit: pa.ChunkedArray, sizes: Mapping[str, int], slot_days: np.ndarray) -> Units:
     """Distinct units per cell for units in one day and neighborhood; the rest as rows (ids never null)."""
     encoded = pc.dictionary_encode(unit.combine_chunks())  # nulls stay null: count(DISTINCT) skips them
     named = np.flatnonzero(encoded.indices.is_valid().to_numpy(zero_copy_only=False))
@@ -185,7 +223,7 @@ def _units(rows: Cells, unit: pa.ChunkedArray, categories: int) -> Units:
     day, hood, cat = rows.day[order], rows.codes["neighborhood_id"][order], rows.codes["category"][order]
     starts = np.flatnonzero(np.r_[True, unit_codes[1:] != unit_codes[:-1]]) if unit_codes.size else unit_codes
     simple = _same_within(day, starts) & _same_within(hood, starts)
-    with_mask = categories <= MAX_MASK_CODES
+    with_mask = sizes["category"] <= MAX_MASK_CODES
     bits = np.left_shift(np.uint64(1), cat.astype(np.uint64)) if with_mask else np.zeros(cat.size, np.uint64)
     mask = np.bitwise_or.reduceat(bits, starts) if starts.size else bits[:0]
     masks, mask_code = np.unique(mask[simple], return_inverse=True)
@@ -201,7 +239,9 @@ def _units(rows: Cells, unit: pa.ChunkedArray, categories: int) -> Units:
     _, dense = np.unique(unit_codes[loose], return_inverse=True)  # 0..m-1 over the loose units
     rest = {"neighborhood_id": hood[loose], "category": cat[loose], "unit": dense.astype(np.int64)}
     loose_cells = Cells(day[loose], month[loose], np.ones(loose.size, np.int64), rest)
-    return Units(months, days, masks.astype(np.uint64) if with_mask else None, loose_cells)
+    dense_sizes = {"neighborhood_id": sizes["neighborhood_id"], "mask": max(masks.size, 1)}
+    dense = _dense(months, ("neighborhood_id", "mask"), dense_sizes, slot_days)
+    return Units(months, days, masks.astype(np.uint64) if with_mask else None, loose_cells, dense)
 
 
 def _same_within(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -209,148 +249,6 @@ def _same_within(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     if not starts.size:
         return np.zeros(0, dtype=bool)
     return np.minimum.reduceat(values, starts) == np.maximum.reduceat(values, starts)
-
-
-# --- answering a view -------------------------------------------------------------------------
-
-Found = dict[str, object]  # {"value": [...], "n": int64 array}, as query.plan returns them
-
-
-def answer(cube: KindCube, filters: Filters) -> dict[str, Found] | None:
-    """Every breakdown of `filters` (plan.grouped_counts's shape), or None if the cubes cannot say it exactly."""
-    eff = filters.effective()
-    if not _answerable(cube, eff):
-        return None
-    keep = _keepers(cube, eff)
-    spans = _spans(eff.date_from, eff.date_to)
-    base = _selected(cube.by_month[""], cube.days, spans, keep)
-    out: dict[str, Found] = {"()": {"n": np.array([sum(int(w.sum()) for _, _, w in base)], np.int64)}}
-    out["month"] = _trend(cube, base)
-    for name in ("category", "neighborhood_id"):
-        out[name] = _breakdown(base, name, cube.labels[name])
-    for name in cube.extras:
-        out[name] = _breakdown(
-            _selected(cube.by_month[name], cube.days, spans, keep), name, cube.labels[name]
-        )
-    units = [] if cube.units is None else [_unit_count(cube, eff, spans, keep)]
-    out["units"] = {"n": np.array(units, np.int64)}
-    return out
-
-
-def window_totals(
-    cube: KindCube, filters: Filters, windows: list[tuple[date | None, date | None]]
-) -> list[int] | None:
-    """Records matching `filters` (dates aside) in each window, or None as for `answer`."""
-    eff = filters.effective()
-    if not _answerable(cube, eff):
-        return None
-    keep = _keepers(cube, eff)
-    out = []
-    for low, high in windows:
-        picked = _selected(cube.by_month[""], cube.days, _spans(low, high), keep)
-        out.append(sum(int(w.sum()) for _, _, w in picked))
-    return out
-
-
-def _answerable(cube: KindCube, eff: Filters) -> bool:
-    if eff.findings or eff.races or eff.sexes or eff.age_bands:
-        return False  # counts under these would need a cell per combination: the rows answer them
-    return not (eff.categories and cube.units is not None and cube.units.masks is None)
-
-
-def _keepers(cube: KindCube, eff: Filters) -> dict[str, np.ndarray]:
-    """Dimension -> which codes a list filter keeps (SQL's coalesce(value, label) = ANY(selected))."""
-    out = {}
-    if eff.neighborhood_ids:
-        out["neighborhood_id"] = _lookup(cube.labels["neighborhood_id"], eff.neighborhood_ids, None)
-    if eff.categories:
-        out["category"] = _lookup(cube.labels["category"], eff.categories, NOT_RECORDED)
-    return out
-
-
-def _lookup(labels: tuple, selected: tuple[str, ...], null_label: str | None) -> np.ndarray:
-    chosen = set(selected)
-    return np.array([(null_label if v is None else v) in chosen for v in labels], dtype=bool)
-
-
-Spans = tuple[tuple[int, int] | None, list[tuple[int, int]]]
-
-
-def _spans(low: date | None, high: date | None) -> Spans:
-    """(day bounds of the whole months, day bounds of the partial months), as split_window splits them."""
-    months, edges = split_window(low, high)
-    undated = low is None and high is None  # records without a date count only when no bound is set
-    month_span = None if months is None else _bounds(*months, undated)
-    return month_span, [_bounds(a, b, False) for a, b in edges]
-
-
-def _bounds(low: date | None, high: date | None, undated: bool) -> tuple[int, int]:
-    first = _day(low) if low is not None else (NO_DAY if undated else NO_DAY + 1)
-    return first, _day(high) if high is not None else LAST_DAY
-
-
-def _day(day: date) -> int:
-    return (day - EPOCH).days
-
-
-def _selected(month_cells: Cells, day_cells: Cells, spans: Spans, keep: dict[str, np.ndarray]) -> list:
-    """(cells, slice, kept counts) for the whole months and each partial month of a window."""
-    month_span, edges = spans
-    picked = [] if month_span is None else [(month_cells, month_cells.between(*month_span))]
-    picked += [(day_cells, day_cells.between(*edge)) for edge in edges]
-    out = []
-    for cells, where in picked:
-        weights = cells.n[where]
-        for name, lookup in keep.items():
-            weights = weights * lookup[cells.codes[name][where]]
-        out.append((cells, where, weights))
-    return out
-
-
-def _breakdown(selected: list, name: str, labels: tuple) -> Found:
-    counts = np.zeros(len(labels), dtype=np.int64)
-    for cells, where, weights in selected:
-        counts += np.bincount(cells.codes[name][where], weights=weights, minlength=len(labels)).astype(
-            np.int64
-        )
-    present = np.flatnonzero(counts)
-    return {"value": [labels[i] for i in present], "n": counts[present]}
-
-
-def _trend(cube: KindCube, selected: list) -> Found:
-    counts = np.zeros(len(cube.months_seen) + 1, dtype=np.int64)
-    for cells, where, weights in selected:
-        counts += np.bincount(cells.month[where], weights=weights, minlength=counts.size).astype(np.int64)
-    present = np.flatnonzero(counts)  # slot 0 holds records without a date: month None, as in SQL
-    values = [None if i == 0 else cube.months_seen[i - 1] for i in present]
-    return {"value": values, "n": counts[present]}
-
-
-def _unit_count(cube: KindCube, eff: Filters, spans: Spans, keep: dict[str, np.ndarray]) -> int:
-    """Distinct units among the selected rows: simple units add across cells, loose ones are counted."""
-    units = cube.units
-    hoods = keep.get("neighborhood_id")
-    kinds = keep.get("category")
-    bits = None
-    if kinds is not None and units.masks is not None:
-        bits = np.bitwise_or.reduce(
-            np.left_shift(np.uint64(1), np.flatnonzero(kinds).astype(np.uint64)), initial=np.uint64(0)
-        )
-    total = 0
-    for cells, where, weights in _selected(
-        units.months, units.days, spans, {} if hoods is None else {"neighborhood_id": hoods}
-    ):
-        if bits is not None:
-            weights = weights * ((units.masks[cells.codes["mask"][where]] & bits) != 0)
-        total += int(weights.sum())
-    loose = units.loose
-    where = loose.between(*_bounds(eff.date_from, eff.date_to, eff.date_from is None and eff.date_to is None))
-    ok = np.ones(where.stop - where.start, dtype=bool)
-    for name, lookup in keep.items():
-        ok &= lookup[loose.codes[name][where]]
-    seen = np.zeros(int(loose.codes["unit"].max(initial=-1)) + 1, dtype=bool)
-    seen[loose.codes["unit"][where][ok]] = True
-    return total + int(np.count_nonzero(seen))
 
 
 def split_window(

@@ -38,11 +38,17 @@ def text(values: list) -> object:
         return np.array([], dtype=EMPTY)
     if any(isinstance(v, str) for v in values):
         if all(v is None or isinstance(v, str) for v in values):
-            return ArrowStringArray(pa.chunked_array([pa.array(values, pa.large_string())]), dtype=STRING)
+            return ArrowStringArray(_arrow_text(tuple(values)), dtype=STRING)
         return pd.Series(values).array
     out = np.empty(len(values), dtype=object)
     out[:] = values
     return out
+
+
+@lru_cache(maxsize=4096)
+def _arrow_text(values: tuple) -> pa.ChunkedArray:
+    """Arrow text of a tuple of values; names and labels recur on every view, and Arrow arrays are immutable."""
+    return pa.chunked_array([pa.array(values, pa.large_string())])
 
 
 def objects(values: list) -> np.ndarray:

@@ -15,8 +15,9 @@ from datetime import date
 
 import numpy as np
 
-from query import cube
-from query.cube import Found, split_window
+from query import cube_answer
+from query.cube import split_window
+from query.cube_answer import Found
 from query.db import CityData
 from query.filters import CATEGORY_COLUMN, FINDING_KINDS, UNIT_COLUMN, Filters, age_band_sql, person_columns
 
@@ -69,7 +70,7 @@ def grouped_counts(city: CityData, filters: Filters) -> dict[str, Found]:
     without them). From the numpy cubes where they answer exactly, else one GROUPING SETS statement.
     """
     made = city.cubes.get(filters.kind) if city.cubes else None
-    found = cube.answer(made, filters) if made is not None else None
+    found = cube_answer.answer(made, filters) if made is not None else None
     return found if found is not None else sql_grouped_counts(city, filters)
 
 
@@ -108,7 +109,7 @@ def sql_grouped_counts(city: CityData, filters: Filters) -> dict[str, Found]:
 def neighborhood_found(city: CityData, filters: Filters) -> Found:
     """Only the by-neighborhood counts of `filters` (the map's), from the cubes or one GROUP BY."""
     made = city.cubes.get(filters.kind) if city.cubes else None
-    found = cube.answer(made, filters) if made is not None else None
+    found = cube_answer.answer(made, filters) if made is not None else None
     if found is not None:
         return found["neighborhood_id"]
     src = source(city, filters)
@@ -126,7 +127,7 @@ def window_counts(
     """Records matching `filters` (dates aside) in each date window: from the numpy cubes where they
     answer exactly, else in one statement that reads each table once."""
     made = city.cubes.get(filters.kind) if city.cubes else None
-    counted = cube.window_totals(made, filters, windows) if made is not None else None
+    counted = cube_answer.window_totals(made, filters, windows) if made is not None else None
     return counted if counted is not None else sql_window_counts(city, filters, windows)
 
 
