@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from query import plan
-from query.aggregates import _labelled, _population_shares
+from query.breakdowns import _labelled, _population_shares
 from query.db import CityData
 from query.disclosure import (
     NO_SUPPRESSION,
