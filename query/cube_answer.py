@@ -41,6 +41,18 @@ def answer(cube: KindCube, filters: Filters) -> dict[str, Found] | None:
     return out
 
 
+def by_neighborhood(cube: KindCube, filters: Filters) -> Found | None:
+    """Only the by-neighborhood counts of `filters` (the map's), or None as for `answer`."""
+    eff = filters.effective()
+    if not _answerable(cube, eff):
+        return None
+    keep = _keepers(cube, eff)
+    month_span, edge_spans = _spans(eff.date_from, eff.date_to)
+    base = _month_parts(cube, month_span, keep, only_base=True)[""]
+    edges = _selected(cube.days, edge_spans, keep)
+    return _breakdown(cube.labels["neighborhood_id"], "neighborhood_id", base, edges)
+
+
 def window_totals(
     cube: KindCube, filters: Filters, windows: list[tuple[date | None, date | None]]
 ) -> list[int] | None:

@@ -109,9 +109,9 @@ def sql_grouped_counts(city: CityData, filters: Filters) -> dict[str, Found]:
 def neighborhood_found(city: CityData, filters: Filters) -> Found:
     """Only the by-neighborhood counts of `filters` (the map's), from the cubes or one GROUP BY."""
     made = city.cubes.get(filters.kind) if city.cubes else None
-    found = cube_answer.answer(made, filters) if made is not None else None
+    found = cube_answer.by_neighborhood(made, filters) if made is not None else None
     if found is not None:
-        return found["neighborhood_id"]
+        return found
     src = source(city, filters)
     df = city.query(
         f"SELECT neighborhood_id AS value, {src.count_sql} AS n FROM ({src.sql}) AS src GROUP BY neighborhood_id",

@@ -97,7 +97,10 @@ def test_cube_counts_equal_the_row_scan(city, kind, layout, data):
     made = city.cubes.get(kind)
     assert made is not None and made.dense is not None
     made = made if layout == "dense" else _cells_only(made)
-    assert _same(cube_answer.answer(made, f)) == _same(plan.sql_grouped_counts(city, f))
+    scanned = plan.sql_grouped_counts(city, f)
+    assert _same(cube_answer.answer(made, f)) == _same(scanned)
+    mapped = {"neighborhood_id": cube_answer.by_neighborhood(made, f)}
+    assert _same(mapped) == _same({"neighborhood_id": scanned["neighborhood_id"]})
     windows = [(f.date_from, f.date_to), (None, None), (date(2021, 2, 3), date(2021, 5, 31))]
     assert cube_answer.window_totals(made, f, windows) == plan.sql_window_counts(city, f, windows)
 
