@@ -158,7 +158,7 @@ def open_city(cache_root: Path | str, city_id: str, as_of: str | None = None) ->
         data_files = _create_views(con, snaps)
         _create_neighborhoods(con, neighborhoods)
         cube_kinds = _create_cubes(con, snaps)
-        coverage = _coverage(con, snaps)
+        coverage = _coverage(con, snaps, cube_kinds)
         _lock_down(con, data_files)
     except BaseException:
         con.close()
@@ -352,12 +352,14 @@ def _create_cubes(con: duckdb.DuckDBPyConnection, snaps: Mapping[str, list[Snaps
 
 
 def _coverage(
-    con: duckdb.DuckDBPyConnection, snaps: Mapping[str, list[Snapshot]]
+    con: duckdb.DuckDBPyConnection, snaps: Mapping[str, list[Snapshot]], cube_kinds: list[str]
 ) -> dict[str, tuple[date, date]]:
-    """First and last local date with a record, per kind: the span a comparison may trust."""
+    """First and last local date with a record, per kind: the span a comparison may trust (a kind
+    with a day cube reads it there: the same dates, a few thousand rows instead of every row)."""
     out = {}
     for kind in snaps:
-        first, last = con.sql(f"SELECT min(occurred_date), max(occurred_date) FROM {kind}").fetchall()[0]
+        table = f"cubeday_{kind}" if kind in cube_kinds else kind
+        first, last = con.sql(f"SELECT min(occurred_date), max(occurred_date) FROM {table}").fetchall()[0]
         if first is not None:
             out[kind] = (first, last)
     return out
