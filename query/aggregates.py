@@ -12,25 +12,36 @@ from functools import cache
 import pandas as pd
 
 from query import plan
+from query.breakdowns import (
+    UNSTABLE_RATE_BELOW as UNSTABLE_RATE_BELOW,  # published here, beside the figures it qualifies
+)
+from query.breakdowns import (
+    _by_neighborhood,
+    _empty_breakdown,
+    _labelled,
+    _population_shares,
+    _trend,
+)
 from query.db import CityData
-from query.disclosure import DEFAULT_POLICY, NO_SUPPRESSION, DisclosurePolicy, suppress, suppress_count
+from query.disclosure import (
+    DEFAULT_POLICY,
+    NO_SUPPRESSION,
+    DisclosurePolicy,
+    suppress_count,
+)
 from query.filters import (
     AGE_BANDS,
     CATEGORY_COLUMN,
     FINDING_KINDS,
     NOT_RECORDED,
-    UNASSIGNED,
     UNIT_WORDS,
     UNKNOWN,
     Filters,
-    age_band,
     latest_months,
-    per_year_factor,
 )
-from store.schema import COUNT_KINDS, RACE_POPULATION_COLUMNS, VOCABULARIES, schema_for
+from store.schema import COUNT_KINDS, VOCABULARIES, schema_for
 
 PARTIAL_SLACK_DAYS = 3
-UNSTABLE_RATE_BELOW = 20  # counts under this give rates too noisy to rank or compare
 
 
 @dataclass(frozen=True)
@@ -66,11 +77,11 @@ def page_aggregates(
     """All breakdowns of one page for one set of filters, from one SQL statement with GROUPING SETS."""
     raw = plan.grouped_counts(city, filters)
     chosen = filters.effective()
-    total = int(raw.get("()", pd.DataFrame({"n": [0]}))["n"].sum())
+    total = int(raw["()"]["n"].sum()) if "()" in raw else 0
     units = raw.get("units")
     cell_policy = policy if filters.has_person_filter else NO_SUPPRESSION
     kind = filters.kind
-    trend = suppress(_trend(city, filters, raw.get("month")), cell_policy)
+    trend = _trend(city, filters, raw.get("month"), cell_policy)
     by_category = _labelled(
         "category", raw.get("category"), _categories(kind, chosen), NOT_RECORDED, total, cell_policy
     )
@@ -82,7 +93,7 @@ def page_aggregates(
         by_race, by_sex, by_age = _people(city, filters, raw, total, policy)
     else:  # kinds that describe no person get empty, typed frames (and skip the work)
         by_race, by_sex, by_age = _no_people()
-    unit_count = int(units["n"].iloc[0]) if units is not None and len(units) else None
+    unit_count = int(units["n"][0]) if units is not None and len(units["n"]) else None
     totals = _totals(kind, total, unit_count, cell_policy, city.unit_plural(kind))
     notes = (*filters.ignored, policy.note()) if filters.has_person_columns else filters.ignored
     return PageAggregates(
@@ -93,9 +104,9 @@ def page_aggregates(
 @cache
 def _no_people() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Empty race, sex and age frames with the usual columns, built once (pages only read them)."""
-    by_race = _labelled("group", None, None, UNKNOWN, 0, NO_SUPPRESSION)
+    by_race = _empty_breakdown("group").copy()
     by_race.insert(3, "population_share", pd.Series(dtype="float64"))
-    empty = _labelled("group", None, None, UNKNOWN, 0, NO_SUPPRESSION)
+    empty = _empty_breakdown("group").copy()
     return by_race, empty, empty.copy()
 
 
@@ -103,11 +114,11 @@ def _people(city: CityData, filters: Filters, raw: dict, total: int, policy: Dis
     """The race, sex and age-band breakdowns, each always under the disclosure policy."""
     chosen = filters.effective()
     races, sexes = _options(VOCABULARIES["race"], chosen.races), _options(VOCABULARIES["sex"], chosen.sexes)
-    by_race = _labelled("group", raw.get("race"), races, UNKNOWN, total, policy)
-    by_race.insert(3, "population_share", _population_shares(city, filters, by_race["group"]))
+    shares = lambda groups: _population_shares(city, filters, groups)  # noqa: E731
+    by_race = _labelled("group", raw.get("race"), races, UNKNOWN, total, policy, shares)
     by_sex = _labelled("group", raw.get("sex"), sexes, UNKNOWN, total, policy)
     ages = _options(AGE_BANDS, chosen.age_bands)
-    by_age = _labelled("group", _age_bands(raw.get("age")), ages, UNKNOWN, total, policy)
+    by_age = _labelled("group", raw.get("age"), ages, UNKNOWN, total, policy)
     return by_race, by_sex, by_age
 
 
@@ -139,112 +150,6 @@ def _findings(kind: str, filters: Filters) -> list[str] | None:
     return _options(VOCABULARIES["finding"], filters.findings) if kind in FINDING_KINDS else None
 
 
-def _labelled(
-    name: str,
-    found: pd.DataFrame | None,
-    options: list[str] | None,
-    null_label: str,
-    total: int,
-    policy: DisclosurePolicy,
-) -> pd.DataFrame:
-    """One breakdown: every option (zeros kept, so a missing row never hints at a hidden one) plus extras."""
-    if options is None:
-        empty = {
-            name: pd.Series(dtype="str"),
-            "count": pd.Series(dtype="Int64"),
-            "share": pd.Series(dtype="float64"),
-        }
-        return pd.DataFrame(empty).assign(is_suppressed=pd.Series(dtype="bool"), label=pd.Series(dtype="str"))
-    counts: dict[str, int] = dict.fromkeys(options, 0)
-    if found is not None:
-        for value, n in zip(found["value"], found["n"], strict=True):
-            key = null_label if value is None or value != value else str(value)
-            counts[key] = counts.get(key, 0) + int(n)
-    df = pd.DataFrame({name: list(counts), "count": list(counts.values())})
-    df["share"] = df["count"] / total if total else float("nan")
-    return suppress(df, policy, derived_columns=["share"])
-
-
-def _age_bands(found: pd.DataFrame | None) -> pd.DataFrame | None:
-    if found is None:
-        return None
-    bands = [age_band(None if pd.isna(v) else float(v)) for v in found["value"]]
-    return pd.DataFrame({"value": bands, "n": found["n"].to_numpy()})
-
-
-def _trend(city: CityData, filters: Filters, found: pd.DataFrame | None) -> pd.DataFrame:
-    """Count per month over the window, trimmed to the months the data covers, zeros filled."""
-    span = _covered_span(city, filters)
-    if span is None:
-        return pd.DataFrame(
-            {
-                "month": pd.Series(dtype="object"),
-                "count": pd.Series(dtype="int64"),
-                "is_partial_month": pd.Series(dtype="bool"),
-            }
-        )
-    months = pd.period_range(span[0], span[1], freq="M")
-    counts = dict.fromkeys((p.start_time.date() for p in months), 0)
-    if found is not None:
-        for value, n in zip(found["value"], found["n"], strict=True):
-            if value is not None and value == value:
-                month = pd.Timestamp(value).date()
-                if month in counts:
-                    counts[month] += int(n)
-    # A month the window or the data only partly covers is marked, so a short last bar is read as such.
-    partial = [m < span[0] or _month_end(m) > span[1] for m in counts]
-    return pd.DataFrame({"month": list(counts), "count": list(counts.values()), "is_partial_month": partial})
-
-
-def _month_end(first: date) -> date:
-    return (pd.Timestamp(first) + pd.offsets.MonthEnd(0)).date()
-
-
-def _covered_span(city: CityData, filters: Filters) -> tuple[date, date] | None:
-    coverage = city.coverage.get(filters.kind)
-    if coverage is None:
-        return None
-    start = max(filter(None, (filters.date_from, coverage[0])))
-    end = min(filter(None, (filters.date_to, coverage[1])))
-    return (start, end) if start <= end else None
-
-
-def _by_neighborhood(
-    city: CityData, filters: Filters, found: pd.DataFrame | None, policy: DisclosurePolicy
-) -> pd.DataFrame:
-    """Count and rate per 1,000 residents for each neighborhood in view, plus records with none."""
-    ref = city.neighborhoods
-    if filters.neighborhood_ids:
-        ref = ref[ref["neighborhood_id"].isin(filters.neighborhood_ids)]
-    counts = dict.fromkeys(ref["neighborhood_id"], 0)
-    names = dict(city.neighborhood_names)
-    if filters.neighborhood_ids:  # a selected id the reference no longer knows still gets its row
-        counts.update({i: 0 for i in filters.neighborhood_ids if i not in counts})
-    if found is not None:
-        for value, n in zip(found["value"], found["n"], strict=True):
-            key = None if value is None or value != value else str(value)
-            counts[key] = counts.get(key, 0) + int(n)
-    if counts.get(None) == 0:
-        del counts[None]
-    population = dict(zip(ref["neighborhood_id"], ref["population"], strict=True))
-    df = pd.DataFrame(
-        {
-            "neighborhood_id": list(counts),
-            "name": [UNASSIGNED if i is None else names.get(i, i) for i in counts],
-            "count": list(counts.values()),
-            "population": pd.array([population.get(i) for i in counts], dtype="Int64"),
-        }
-    )
-    pop = df["population"].astype("float64")
-    span = _covered_span(city, filters)
-    per_year = per_year_factor(*span) if span else 1.0
-    # Per 1,000 residents per year, whatever the window: rates of different periods compare.
-    df["rate_per_1000"] = (df["count"] / pop * 1000 * per_year).where(pop > 0)
-    df = suppress(df, policy, derived_columns=["rate_per_1000"])
-    df.insert(5, "is_rate_unstable", (df["count"].fillna(0) < UNSTABLE_RATE_BELOW).to_numpy(dtype=bool))
-    return df
-
-
 def neighborhood_counts(
     city: CityData, filters: Filters, policy: DisclosurePolicy = DEFAULT_POLICY
 ) -> pd.DataFrame:
@@ -253,29 +158,9 @@ def neighborhood_counts(
     One small GROUP BY instead of every breakdown, so a page can map the whole city beside a
     narrower selection cheaply.
     """
-    src = plan.source(city, filters)
-    found = city.query(
-        f"SELECT neighborhood_id AS value, {src.count_sql} AS n FROM ({src.sql}) AS src GROUP BY neighborhood_id",
-        src.params,
-    )
+    found = plan.neighborhood_found(city, filters)
     cell_policy = policy if filters.has_person_filter else NO_SUPPRESSION
     return _by_neighborhood(city, filters, found, cell_policy)
-
-
-def _population_shares(city: CityData, filters: Filters, groups: pd.Series) -> list[float | None]:
-    """Each race group's share of the residents of the neighborhoods in view (None where not counted)."""
-    ref = city.neighborhoods
-    if filters.neighborhood_ids:
-        ref = ref[ref["neighborhood_id"].isin(filters.neighborhood_ids)]
-    total = ref["population"]
-    out: list[float | None] = []
-    for group in groups:
-        column = RACE_POPULATION_COLUMNS.get(group)
-        if column is None or ref.empty or ref[column].isna().any() or total.isna().any() or total.sum() <= 0:
-            out.append(None)
-        else:
-            out.append(float(ref[column].sum()) / float(total.sum()))
-    return out
 
 
 @dataclass(frozen=True)

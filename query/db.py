@@ -11,6 +11,7 @@ statement can undo it.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from query import cube
 from query.filters import CATEGORY_COLUMN, FINDING_KINDS, UNIT_COLUMN, person_columns
 from query.quality import unit_plural
 from store.cityindex import CityIndex, read_city_index
@@ -41,6 +43,38 @@ _PANDAS_TYPES = {
 }
 
 
+class CubeShelf:
+    """query.cube's arrays per kind, built on the kind's first view and kept while the city is open,
+    so a cold start pays only for the page it shows. Thread-safe: sessions share an open city."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, kinds: frozenset[str], cube_kinds: frozenset[str]):
+        self._con, self._kinds, self._cube_kinds = con, kinds, cube_kinds
+        self._made: dict[str, cube.KindCube | None] = {}
+        self._lock = threading.Lock()
+
+    def get(self, kind: str) -> cube.KindCube | None:
+        """The kind's cubes, or None (no data, or months that disagree with dates: the rows answer)."""
+        made = self._made.get(kind, _UNBUILT)
+        if made is not _UNBUILT:
+            return made
+        with self._lock:
+            if kind not in self._made:
+                self._made[kind] = self._build(kind)
+            return self._made[kind]
+
+    def _build(self, kind: str) -> cube.KindCube | None:
+        if kind not in self._kinds:
+            return None
+        cur = self._con.cursor()
+        try:  # a kind with a DuckDB day cube is read from it: far fewer rows
+            return cube.build(cur, kind, f"cubeday_{kind}" if kind in self._cube_kinds else None)
+        finally:
+            cur.close()
+
+
+_UNBUILT = object()
+
+
 @dataclass(frozen=True, eq=False)
 class CityData:
     """Everything the read side knows about one city, opened once per set of snapshots."""
@@ -56,6 +90,7 @@ class CityData:
     snapshot_key: str  # changes whenever any CURRENT pointer of the city moves
     coverage: Mapping[str, tuple[date, date]] = field(default_factory=dict)  # kind -> first, last date
     cube_kinds: frozenset[str] = frozenset()
+    cubes: CubeShelf | None = None  # query.cube's arrays per kind, made on a kind's first view
     problems: tuple[str, ...] = ()  # datasets listed in the index that could not be opened
     as_of: str | None = None  # the pinned time a link asked for, or None for current data
     expired_pins: tuple[str, ...] = ()  # datasets whose pinned snapshot is kept no longer (opened current)
@@ -128,7 +163,7 @@ def open_city(cache_root: Path | str, city_id: str, as_of: str | None = None) ->
         data_files = _create_views(con, snaps)
         _create_neighborhoods(con, neighborhoods)
         cube_kinds = _create_cubes(con, snaps)
-        coverage = _coverage(con, snaps)
+        coverage = _coverage(con, snaps, cube_kinds)
         _lock_down(con, data_files)
     except BaseException:
         con.close()
@@ -147,6 +182,7 @@ def open_city(cache_root: Path | str, city_id: str, as_of: str | None = None) ->
         + _key([*(s for v in snaps.values() for s in v), *([reference] if reference else [])]),
         coverage=MappingProxyType(coverage),
         cube_kinds=frozenset(cube_kinds),
+        cubes=CubeShelf(con, frozenset(snaps), frozenset(cube_kinds)),
         problems=tuple(problems),
         as_of=as_of,
         expired_pins=tuple(expired),
@@ -321,12 +357,14 @@ def _create_cubes(con: duckdb.DuckDBPyConnection, snaps: Mapping[str, list[Snaps
 
 
 def _coverage(
-    con: duckdb.DuckDBPyConnection, snaps: Mapping[str, list[Snapshot]]
+    con: duckdb.DuckDBPyConnection, snaps: Mapping[str, list[Snapshot]], cube_kinds: list[str]
 ) -> dict[str, tuple[date, date]]:
-    """First and last local date with a record, per kind: the span a comparison may trust."""
+    """First and last local date with a record, per kind: the span a comparison may trust (a kind
+    with a day cube reads it there: the same dates, a few thousand rows instead of every row)."""
     out = {}
     for kind in snaps:
-        first, last = con.sql(f"SELECT min(occurred_date), max(occurred_date) FROM {kind}").fetchall()[0]
+        table = f"cubeday_{kind}" if kind in cube_kinds else kind
+        first, last = con.sql(f"SELECT min(occurred_date), max(occurred_date) FROM {table}").fetchall()[0]
         if first is not None:
             out[kind] = (first, last)
     return out

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from query import frames
 from query.i18n import _
 
 SUPPRESSED_LABEL = "suppressed"
@@ -96,29 +97,36 @@ def suppress(
     neighborhood x race table); complementary suppression works inside each of them. Columns in
     `derived_columns` (shares, rates) are blanked wherever the count is hidden.
     """
-    out = df.copy()
-    counts = pd.to_numeric(out[count_column], errors="coerce").fillna(0).astype("int64").to_numpy()
-    hidden = np.zeros(len(out), dtype=bool)
-    if policy.threshold > 1 and len(out):
-        groups = (
-            out.groupby(list(within), sort=False, dropna=False).indices
-            if within
-            else {(): np.arange(len(out))}
-        )
-        for positions in groups.values():
+    counts = pd.to_numeric(df[count_column], errors="coerce").fillna(0).astype("int64").to_numpy()
+    groups = df.groupby(list(within), sort=False, dropna=False).indices.values() if within else None
+    columns = {name: frames.column_array(values) for name, values in df.items()}
+    return frames.frame(hidden_columns(columns, counts, policy, groups, count_column, derived_columns))
+
+
+def hidden_columns(
+    columns: dict[str, object],
+    counts: np.ndarray,
+    policy: DisclosurePolicy,
+    groups=None,
+    count_column: str = "count",
+    derived_columns: Sequence[str] = (),
+) -> dict[str, object]:
+    """`suppress` on column arrays: the count as Int64 (NA where hidden), derived columns blanked, then
+    is_suppressed, reason and label; `groups` lists row positions per separate breakdown."""
+    hidden = np.zeros(len(counts), dtype=bool)
+    if policy.threshold > 1 and len(counts):
+        for positions in groups if groups is not None else (np.arange(len(counts)),):
             hidden[positions] = _hide(counts[positions], policy)
-    out["is_suppressed"] = hidden
-    out["reason"] = [
-        (REASON_SMALL if 0 < c < policy.threshold else REASON_COMPLEMENTARY) if h else None
-        for h, c in zip(hidden, counts, strict=True)
-    ]
-    visible = pd.array(counts, dtype="Int64")
-    visible[hidden] = pd.NA
-    out[count_column] = visible
+    out = dict(columns)
+    out[count_column] = frames.nullable_ints(counts, hidden)
     for column in derived_columns:
-        if column in out.columns:
-            out[column] = out[column].astype("float64").mask(hidden)
-    out["label"] = [SUPPRESSED_LABEL if h else f"{c:,}" for h, c in zip(hidden, counts, strict=True)]
+        if column in out:
+            out[column] = np.where(hidden, np.nan, np.asarray(out[column], dtype="float64"))
+    small = (counts > 0) & (counts < policy.threshold)
+    reasons = [(REASON_SMALL if s else REASON_COMPLEMENTARY) if h else None for h, s in zip(hidden, small)]
+    out["is_suppressed"] = hidden
+    out["reason"] = frames.text(reasons)
+    out["label"] = frames.text([SUPPRESSED_LABEL if h else f"{c:,}" for h, c in zip(hidden, counts.tolist())])
     return out
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
-from query import brief_view, initiative, row_release, snap, voice
+from query import brief_view, frames, initiative, row_release, snap, voice
 from query.aggregates import (
     UNSTABLE_RATE_BELOW,
     KeyFigures,
@@ -148,17 +148,31 @@ class PublishedTable:
 
 
 def _issue(frame: pd.DataFrame, what: str, policy: DisclosurePolicy) -> PublishedTable:
-    out = frame.copy()
-    if "reason" in out.columns:
-        out["reason"] = [policy.reason_words(r) if isinstance(r, str) else "" for r in out["reason"]]
-    if "label" in out.columns and "count" in out.columns:
-        # Frames below the gate (some cached across visitors) say "suppressed" and "1,234" in English;
-        # what leaves is in the reader's language.
-        out["label"] = [
-            suppressed_label() if text == SUPPRESSED_LABEL else number(n) if pd.notna(n) else text
-            for text, n in zip(out["label"], out["count"], strict=True)
-        ]
-    return PublishedTable(out.reset_index(drop=True), what, _ISSUED_HERE)
+    """A copy of `frame` with each hidden cell's reason in words, built in one step (query.frames).
+
+    Frames below the gate (some cached across visitors) say "suppressed" and "1,234" in English;
+    what leaves is in the reader's language.
+    """
+    if frame.empty or "reason" not in frame.columns:  # rare: the plain way
+        out = frame.copy()
+        if "reason" in out.columns:
+            out["reason"] = [policy.reason_words(r) if isinstance(r, str) else "" for r in out["reason"]]
+        if "label" in out.columns and "count" in out.columns:
+            out["label"] = _labels(out["label"].tolist(), out["count"].tolist())
+        return PublishedTable(out.reset_index(drop=True), what, _ISSUED_HERE)
+    columns = {name: frames.column_array(values) for name, values in frame.items()}
+    words = [policy.reason_words(r) if isinstance(r, str) else "" for r in frame["reason"].tolist()]
+    columns["reason"] = frames.text(words)
+    if "label" in frame.columns and "count" in frame.columns:
+        columns["label"] = frames.text(_labels(frame["label"].tolist(), frame["count"].tolist()))
+    return PublishedTable(frames.frame(columns), what, _ISSUED_HERE)
+
+
+def _labels(labels: list, counts: list) -> list:
+    return [
+        suppressed_label() if text == SUPPRESSED_LABEL else number(n) if pd.notna(n) else text
+        for text, n in zip(labels, counts, strict=True)
+    ]
 
 
 def plain_table(frame: pd.DataFrame, what: str) -> PublishedTable:
@@ -268,29 +282,33 @@ def map_table(city: CityData, filters: Filters, site: SitePolicy, is_rate: bool)
     if filters.has_person_filter:
         return _issue(pd.DataFrame(columns=_MAP_COLUMNS), "by neighborhood", policy)
     table = neighborhood_counts(city, whole, policy)
-    table = table[table["neighborhood_id"].notna()].rename(columns={"name": "neighborhood_name"})
-    value = "rate_per_1000" if is_rate else "count"
-    no_population = is_rate & (table["population"].fillna(0) <= 0)
-    reason = table["reason"].where(table["reason"].notna(), None)
-    reason = reason.mask(no_population & reason.isna(), REASON_NO_POPULATION)
-    out = pd.DataFrame(
-        {
-            "neighborhood_id": table["neighborhood_id"],
-            "neighborhood_name": table["neighborhood_name"],
-            "value": table[value].astype("float64"),
-            "reason": reason,
-        }
-    )
-    unstable = (is_rate & table["is_rate_unstable"].astype(bool)).to_numpy()
+    placed = table["neighborhood_id"].notna().to_numpy()  # records with no neighborhood have no polygon
+    value = table["rate_per_1000" if is_rate else "count"].astype("float64").to_numpy()[placed]
+    population = table["population"].astype("float64").to_numpy()[placed]
+    reasons = [r if isinstance(r, str) else None for r in table["reason"].tolist()]
+    reasons = [r for r, keep in zip(reasons, placed, strict=True) if keep]
+    if is_rate:  # a rate with no residents to divide by says so, where no other reason hides it
+        reasons = [
+            REASON_NO_POPULATION if r is None and not p > 0 else r for r, p in zip(reasons, population)
+        ]
+    unstable = is_rate & table["is_rate_unstable"].to_numpy(dtype=bool)[placed]
     shown = [
         policy.reason_words(r)
-        if isinstance(r, str)
+        if r is not None
         else (number(v, 1) + (" " + _("(unstable)") if weak else "") if is_rate else number(v))
-        for r, v, weak in zip(out["reason"], out["value"], unstable, strict=True)
+        for r, v, weak in zip(reasons, value.tolist(), unstable.tolist(), strict=True)
     ]
-    out.insert(3, "display", shown)
-    out["is_rate_unstable"] = unstable
-    return _issue(out, "by neighborhood", policy)
+    ids = table["neighborhood_id"].tolist()
+    names = table["name"].tolist()
+    columns = {
+        "neighborhood_id": frames.text([i for i, keep in zip(ids, placed, strict=True) if keep]),
+        "neighborhood_name": frames.text([n for n, keep in zip(names, placed, strict=True) if keep]),
+        "value": value,
+        "display": frames.text(shown),
+        "reason": frames.text([policy.reason_words(r) if r is not None else "" for r in reasons]),
+        "is_rate_unstable": unstable,
+    }
+    return PublishedTable(frames.frame(columns), "by neighborhood", _ISSUED_HERE)
 
 
 def stable_rates(table: PublishedTable) -> PublishedTable:

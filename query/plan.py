@@ -1,4 +1,5 @@
-"""How the rows behind a set of filters are read: a kind's cubes where it has them, else its rows.
+"""How the rows behind a set of filters are read: query.cube's arrays where they can answer exactly,
+else SQL over a kind's DuckDB cubes where it has them, else over its rows.
 
 A cube kind is read from `cube_<kind>` (counts per month) for whole months and from `cubeday_<kind>`
 (counts per day) for the partial months at either end of a window.
@@ -9,14 +10,16 @@ of store.schema; selected values stay in the parameter dict.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-import pandas as pd
+import numpy as np
 
+from query import cube_answer
+from query.cube import split_window
+from query.cube_answer import Found
 from query.db import CityData
-from query.filters import CATEGORY_COLUMN, FINDING_KINDS, UNIT_COLUMN, Filters, person_columns
+from query.filters import CATEGORY_COLUMN, FINDING_KINDS, UNIT_COLUMN, Filters, age_band_sql, person_columns
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ def dimensions(kind: str) -> list[tuple[str, str]]:
     dims.append(("neighborhood_id", "neighborhood_id"))
     person = person_columns(kind)
     if person:
-        dims += [("race", person["race"]), ("sex", person["sex"]), ("age", person["age"])]
+        dims += [("race", person["race"]), ("sex", person["sex"]), ("age", age_band_sql(person["age"]))]
     return dims
 
 
@@ -61,12 +64,18 @@ def source(city: CityData, filters: Filters) -> Source:
     return Source(" UNION ALL ".join(parts), params, "coalesce(sum(n), 0)::BIGINT")
 
 
-def grouped_counts(city: CityData, filters: Filters) -> dict[str, pd.DataFrame]:
-    """The one filtered pass: every breakdown from a single GROUPING SETS statement (distinct units too).
-
-    Returns a frame (value, n) per dimension name, plus '()' (the total) and 'units' (distinct
-    complaints or incidents; empty for kinds without them).
+def grouped_counts(city: CityData, filters: Filters) -> dict[str, Found]:
+    """Every breakdown of one selection: {"value": [...], "n": int64 array} per dimension name (age as
+    bands), plus '()' (the total) and 'units' (distinct complaints or incidents; empty for kinds
+    without them). From the numpy cubes where they answer exactly, else one GROUPING SETS statement.
     """
+    made = city.cubes.get(filters.kind) if city.cubes else None
+    found = cube_answer.answer(made, filters) if made is not None else None
+    return found if found is not None else sql_grouped_counts(city, filters)
+
+
+def sql_grouped_counts(city: CityData, filters: Filters) -> dict[str, Found]:
+    """grouped_counts by SQL over the rows (or DuckDB cubes): the exact scan every cube answer must equal."""
     kind = filters.kind
     names = [name for name, _ in dimensions(kind)]
     src = source(city, filters)
@@ -88,20 +97,44 @@ def grouped_counts(city: CityData, filters: Filters) -> dict[str, pd.DataFrame]:
     set_ids, counts = df["set_id"].to_numpy(), df["n"].to_numpy()
     # Slicing numpy arrays and building small frames is several times cheaper than boolean-indexing
     # the frame once per breakdown, and this runs on every page view.
-    out = {
-        "()": pd.DataFrame({"n": counts[set_ids == full]}),
-        "units": pd.DataFrame({"n": counts[set_ids == -1]}),
-    }
+    counts = counts.astype(np.int64)
+    out: dict[str, Found] = {"()": {"n": counts[set_ids == full]}, "units": {"n": counts[set_ids == -1]}}
     for i, name in enumerate(names):
         rows = set_ids == full ^ (1 << (len(names) - 1 - i))
-        out[name] = pd.DataFrame({"value": df[name].to_numpy()[rows], "n": counts[rows]})
+        values = [None if v is None or v != v else v for v in df[name].to_numpy()[rows]]
+        out[name] = {"value": values, "n": counts[rows]}
     return out
+
+
+def neighborhood_found(city: CityData, filters: Filters) -> Found:
+    """Only the by-neighborhood counts of `filters` (the map's), from the cubes or one GROUP BY."""
+    made = city.cubes.get(filters.kind) if city.cubes else None
+    found = cube_answer.by_neighborhood(made, filters) if made is not None else None
+    if found is not None:
+        return found
+    src = source(city, filters)
+    df = city.query(
+        f"SELECT neighborhood_id AS value, {src.count_sql} AS n FROM ({src.sql}) AS src GROUP BY neighborhood_id",
+        src.params,
+    )
+    values = [None if v is None or v != v else v for v in df["value"]]
+    return {"value": values, "n": df["n"].to_numpy(dtype=np.int64)}
 
 
 def window_counts(
     city: CityData, filters: Filters, windows: list[tuple[date | None, date | None]]
 ) -> list[int]:
-    """Records matching `filters` (dates aside) in each date window, in one statement that reads each table once."""
+    """Records matching `filters` (dates aside) in each date window: from the numpy cubes where they
+    answer exactly, else in one statement that reads each table once."""
+    made = city.cubes.get(filters.kind) if city.cubes else None
+    counted = cube_answer.window_totals(made, filters, windows) if made is not None else None
+    return counted if counted is not None else sql_window_counts(city, filters, windows)
+
+
+def sql_window_counts(
+    city: CityData, filters: Filters, windows: list[tuple[date | None, date | None]]
+) -> list[int]:
+    """window_counts by SQL, in one statement that reads each table once."""
     kind, use_cube = filters.kind, filters.kind in city.cube_kinds
     where, params = filters.to_sql(include_dates=False)
     month_terms, day_terms, any_day = [], [], []
@@ -142,33 +175,3 @@ def _between(column: str, bounds: tuple[date | None, date | None], name: str, pa
         params[f"{name}_to"] = bounds[1]
         clauses.append(f"{column} <= ${name}_to")
     return " AND ".join(clauses) or "TRUE"
-
-
-def split_window(
-    date_from: date | None, date_to: date | None
-) -> tuple[tuple[date | None, date | None] | None, list[tuple[date, date]]]:
-    """(first and last whole month, as first days; None if there is none) and the partial-month date spans."""
-    full_start = date_from if date_from is None or date_from.day == 1 else _next_month(date_from)
-    full_end = (
-        date_to if date_to is None or _is_month_end(date_to) else date_to.replace(day=1) - timedelta(days=1)
-    )
-    if full_start is not None and full_end is not None and full_start > full_end:
-        return None, [(date_from, date_to)]  # type: ignore[list-item]  # both set when both ends are
-    edges = []
-    if date_from is not None and full_start is not None and date_from < full_start:
-        edges.append((date_from, full_start - timedelta(days=1)))
-    if date_to is not None and full_end is not None and date_to > full_end:
-        edges.append((full_end + timedelta(days=1), date_to))
-    months = (
-        full_start.replace(day=1) if full_start else None,
-        full_end.replace(day=1) if full_end else None,
-    )
-    return months, edges
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-
-
-def _is_month_end(day: date) -> bool:
-    return day.day == calendar.monthrange(day.year, day.month)[1]

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
 
 from query import plan
-from query.aggregates import _age_bands, _labelled, _population_shares
+from query.breakdowns import _labelled, _population_shares
 from query.db import CityData
 from query.disclosure import (
     NO_SUPPRESSION,
@@ -134,12 +134,16 @@ def demographics(city: CityData, filters: Filters, policy: DisclosurePolicy) -> 
     key = snap_key(filters, city.coverage.get(filters.kind))
     scope = scope_words(key, dict(city.neighborhood_names))
     if not filters.has_person_columns or key.year is None:
-        empty = _labelled("group", None, None, UNKNOWN, 0, NO_SUPPRESSION).assign(reason=None)
-        return Demographics(
-            empty.assign(population_share=pd.Series(dtype="float64")), empty, empty, scope, ""
-        )
+        return Demographics(*_empty_tables(), scope, "")
     tables = _fixed_tables(city, filters.kind, key, policy)
     return Demographics(*tables, scope, _filtered_count(filters, tables, policy))
+
+
+@cache
+def _empty_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """No breakdowns by who: typed, empty, built once (the gate copies what it publishes)."""
+    empty = _labelled("group", None, None, UNKNOWN, 0, NO_SUPPRESSION).assign(reason=None)
+    return empty.assign(population_share=pd.Series(dtype="float64")), empty, empty
 
 
 @lru_cache(maxsize=64)
@@ -164,7 +168,7 @@ def _raw_tables(city: CityData, filters: Filters) -> list[pd.DataFrame]:
         ages = raw.get("age")
     else:
         raw = plan.grouped_counts(city, filters)
-        ages = _age_bands(raw.get("age"))
+        ages = raw.get("age")
     total = int(raw["()"]["n"].sum())
     race = _labelled("group", raw.get("race"), list(VOCABULARIES["race"]), UNKNOWN, total, NO_SUPPRESSION)
     race.insert(3, "population_share", _population_shares(city, filters, race["group"]))
