@@ -37,7 +37,7 @@ def render() -> None:
 
 
 def _source_card(city: CityData, selection: Selection, source: gate.SourceProvenance) -> None:
-    st.subheader(widgets.md_escape(source.title))
+    st.header(widgets.md_escape(source.title))
     facts = {
         "Publisher": source.publisher,
         "Dataset": source.landing_page,

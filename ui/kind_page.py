@@ -13,7 +13,8 @@ import streamlit as st
 
 from query import gate
 from query.gate import CityData
-from ui import charts, session, settings, widgets
+from query.i18n import _
+from ui import charts, session, settings, style, widgets
 from ui.filters import Selection
 from ui.source_check import render_how_counted
 
@@ -87,7 +88,7 @@ def _trend_and_categories(city: CityData, published: gate.PublishedPage, descrip
     filters = published.filters
     left, right = st.columns(2)
     with left:
-        st.subheader("Month by month")
+        st.header("Month by month")
         widgets.chart_with_table(
             charts.trend(published.trend, unit),
             published.trend,
@@ -97,7 +98,7 @@ def _trend_and_categories(city: CityData, published: gate.PublishedPage, descrip
         )
     with right:
         words = gate.CATEGORY_WORDS[filters.kind]
-        st.subheader(f"By {words}")
+        st.header(f"By {words}")
         widgets.chart_with_table(
             charts.ranked_bars(published.by_category, unit, label="category", text="label"),
             published.by_category,
@@ -106,7 +107,7 @@ def _trend_and_categories(city: CityData, published: gate.PublishedPage, descrip
             download_file=_table_download(city, filters, published.by_category),
         )
     if len(published.by_finding.frame):
-        st.subheader("By finding")
+        st.header("By finding")
         widgets.chart_with_table(
             charts.ranked_bars(published.by_finding, unit, label="finding", text="label"),
             published.by_finding,
@@ -138,37 +139,54 @@ def _map_and_ranking(city: CityData, filters: gate.Filters, is_rate: bool) -> No
     )  # one map for every area choice
     unit = city.unit_plural(filters.kind)
     value_label = f"{unit} per 1,000 residents per year" if is_rate else unit
-    st.subheader(f"By {label.lower()}")
+    st.header(f"By {label.lower()}")
     left, right = st.columns([3, 2])
     with left:
         if city.boundaries:
-            widgets.chart_with_table(
-                charts.choropleth(city.boundaries, table, value="value", value_label=value_label),
-                table,
-                f"{widgets.md_escape(whole.describe(city.neighborhood_names))}: {value_label} by {label.lower()}. "
-                f"Grey: not shown (the reason is in the table). Click a {label.lower()} to filter every page to it.",
-                key="map",
-                on_select=_on_map_click,
-                download_file=_table_download(city, whole, table),
-            )
+            _map(city, whole, table, value_label, label)
     with right:
-        widgets.plot(
-            charts.ranked_bars(
-                charts.top(gate.stable_rates(table) if is_rate else table, 15),
-                value_label,
-                label="neighborhood_name",
-                value="value",
-                text="display",
-            ),
-            key="ranking",
-        )
         note = (
             " Rates from fewer than 20 records are unstable: they are left out of this ranking and marked"
             " (unstable) on the map."
             if is_rate
             else ""
         )
-        st.caption(f"The 15 {label.lower()}s with the most {value_label}.{note}")
+        ranked = charts.top(gate.stable_rates(table) if is_rate else table, 15)
+        # Its own table too: on a phone the map (and the map's table) waits to be asked for.
+        widgets.chart_with_table(
+            charts.ranked_bars(ranked, value_label, label="neighborhood_name", value="value", text="display"),
+            ranked,
+            f"The 15 {label.lower()}s with the most {value_label}.{note}",
+            key="ranking",
+            download_file=_table_download(city, whole, ranked),
+        )
+
+
+def _map(
+    city: CityData, whole: gate.Filters, table: gate.PublishedTable, value_label: str, label: str
+) -> None:
+    """The map; on a phone only when asked (it is the page's heaviest chart, and the ranking beside it
+    gives the same order), and then as a picture the finger scrolls past: places are picked above."""
+    phone = style.is_phone()
+    if phone and not st.toggle(_("Show the map"), key="show_map"):
+        return
+    caption = (
+        f"{widgets.md_escape(whole.describe(city.neighborhood_names))}: {value_label} by {label.lower()}. "
+        "Grey: not shown (the reason is in the table)."
+    )
+    if phone:
+        caption += " " + _("Choose places with the filter at the top of the page.")
+    else:
+        caption += f" Click a {label.lower()} to filter every page to it."
+    widgets.chart_with_table(
+        charts.choropleth(city.boundaries, table, value="value", value_label=value_label),
+        table,
+        caption,
+        key="map",
+        on_select=None if phone else _on_map_click,
+        download_file=_table_download(city, whole, table),
+        static=phone,
+    )
 
 
 def _on_map_click() -> None:
@@ -185,7 +203,7 @@ def _demographics(city: CityData, published: gate.PublishedPage) -> None:
     who = gate.PERSON_PREFIX[filters.kind]
     unit = published.record_unit
     scope = widgets.md_escape(published.demographic_scope)
-    st.subheader(f"Who the {unit} were about")
+    st.header(f"Who the {unit} were about")
     st.caption(
         f"Breakdowns by who cover {scope}, whatever the dates, places and other filters chosen: they are "
         "published only for whole calendar years and for one neighborhood or the whole city, so that two "
@@ -221,7 +239,7 @@ def _demographics(city: CityData, published: gate.PublishedPage) -> None:
 
 
 def _records(city: CityData, filters: gate.Filters, published: gate.PublishedPage) -> None:
-    st.subheader("The records")
+    st.header("The records")
     # Listing rows costs more than every chart together on a large feed, so it waits to be asked for.
     if st.toggle("Show the matching records", key="show_records"):
         view = session.records_view(city.city_id, city.snapshot_key, filters, settings.TABLE_PREVIEW_ROWS)

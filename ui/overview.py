@@ -9,7 +9,7 @@ import streamlit as st
 
 from query import gate
 from query.gate import CityData
-from ui import charts, session, widgets
+from ui import charts, session, settings, widgets
 from ui.filters import Selection
 
 PAGE_FOR_KIND = {k: f"pages/{s.page_path.replace('-', '_')}.py" for k, s in gate.SCHEMAS.items()}
@@ -37,7 +37,7 @@ def render() -> None:
 
 
 def _kind_card(city: CityData, selection: Selection, view, headline: str, top: gate.PublishedTable) -> None:
-    st.subheader(view.title)
+    st.header(view.title)
     if not view.has_data:
         st.caption("No data published for this city.")
         return
@@ -51,10 +51,13 @@ def _kind_card(city: CityData, selection: Selection, view, headline: str, top: g
     dated = selection.filters(view.kind)
     filters = gate.Filters.make(view.kind, dated.date_from, dated.date_to)
     published = session.page(city.city_id, city.snapshot_key, filters)
-    widgets.plot(charts.trend(published.trend, totals.record_unit), key=f"overview_trend_{view.kind}")
-    st.caption(
+    widgets.chart_with_table(
+        charts.trend(published.trend, totals.record_unit),
+        published.trend,
         f"{widgets.md_escape(filters.describe(city.neighborhood_names))}: {totals.record_unit} per month. "
-        f"{widgets.format_change(figures.change_vs_previous_pct, 'the period before').capitalize()}."
+        f"{widgets.format_change(figures.change_vs_previous_pct, 'the period before').capitalize()}.",
+        key=f"overview_trend_{view.kind}",
+        download_file=lambda: gate.table_file(city, filters, published.trend, settings.SITE),
     )
     if len(top.frame):
         label = widgets.md_escape(city.index.neighborhood_label.lower())
@@ -79,7 +82,7 @@ def _kind_card(city: CityData, selection: Selection, view, headline: str, top: g
 
 
 def _freshness_table(city: CityData) -> None:
-    st.subheader("How fresh is each feed?")
+    st.header("How fresh is each feed?")
     now = datetime.now(UTC)
     rows = []
     for source in session.provenance(city.city_id, city.snapshot_key):

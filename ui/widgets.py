@@ -156,12 +156,14 @@ def figure(label: str, value: str, *, help: str | None = None, delta: str | None
     st.metric(md_escape(label), value, help=help, delta=delta, delta_color="off")
 
 
-def plot(fig: go.Figure, *, key: str, on_select=None) -> object:
-    """A figure charts.py built from a PublishedTable (tests/test_gate_only.py checks every call)."""
+def plot(fig: go.Figure, *, key: str, on_select=None, static: bool = False) -> object:
+    """A figure charts.py built from a PublishedTable (tests/test_gate_only.py checks every call).
+
+    `static` draws a picture that takes no touches, so a finger on it scrolls the page."""
     return st.plotly_chart(
         fig,
         key=key,
-        config=charts.CONFIG,
+        config=charts.STATIC_CONFIG if static else charts.CONFIG,
         on_select=on_select or "ignore",
         selection_mode="points",
         theme=None,
@@ -176,9 +178,10 @@ def chart_with_table(
     key: str,
     download_file: Callable[[], gate.ExportFile] | None = None,
     on_select=None,
+    static: bool = False,
 ) -> object:
     """A chart, the sentence saying what it shows, and the same numbers as a table and a download."""
-    event = plot(fig, key=f"chart_{key}", on_select=on_select)
+    event = plot(fig, key=f"chart_{key}", on_select=on_select, static=static)
     st.caption(caption)
     # The table is built only once a reader opens it: most views never do, and it costs a table's
     # conversion and a download button on every one of them.
