@@ -76,7 +76,8 @@ FOCUS_RING = """() => {
   if (!el || el === document.body) return null;
   const s = getComputedStyle(el);
   const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== 'none';
-  return {ring, label: el.getAttribute('aria-label') || el.getAttribute('data-testid') || el.textContent.trim().slice(0, 40)};
+  return {ring, label: el.getAttribute('aria-label') || el.textContent.trim().slice(0, 100) || el.getAttribute('data-testid'),
+          html: el.outerHTML.slice(0, 300), style: [s.outlineStyle, s.outlineWidth, s.boxShadow, el.matches(':focus-visible')]};
 }"""
 
 

@@ -53,15 +53,17 @@ def test_no_page_has_a_serious_accessibility_violation(browser, app_url, viewpor
 def _tab_to(page, wanted, limit: int = 80) -> dict:
     """Press Tab until the focused element's label matches `wanted`, checking on the way that every
     element reached shows a focus indicator; returns the element reached."""
+    seen = []
     for _ in range(limit):
         page.keyboard.press("Tab")
         now = focused(page)
+        seen.append(now and now["label"])
         if now is None:
             continue
-        assert now["ring"], f"no visible focus indicator on {now['label']!r}"
+        assert now["ring"], f"no visible focus indicator on {now['html']} {now['style']}"
         if re.search(wanted, now["label"] or ""):
             return now
-    raise AssertionError(f"Tab never reached {wanted!r}")
+    raise AssertionError(f"Tab never reached {wanted!r}; it went through {seen}")
 
 
 def test_a_keyboard_alone_changes_every_filter_opens_a_table_and_downloads(browser, app_url):
