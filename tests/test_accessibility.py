@@ -21,8 +21,8 @@ KEPT = {"": "overview", "crime": "crime", "neighborhood": "neighborhood"}  # scr
 
 def _drawn(page) -> None:
     """The script has finished and every lazily loaded element (charts, tables) is on the page."""
-    wait_for_script(page)
-    page.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')", timeout=60_000)
+    wait_for_script(page, timeout_ms=90_000)  # a first visit on a busy 2-core machine can be slow
+    page.wait_for_function("() => !document.querySelector('[data-testid=stSkeleton]')", timeout=90_000)
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])

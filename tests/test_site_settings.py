@@ -21,9 +21,9 @@ def test_config_is_set_for_a_public_site():
 
 
 def _is_the_stylesheet(path: Path, node: ast.Call) -> bool:
-    """ui/style.py's one st.html call, handing over the constant stylesheet file and nothing else."""
+    """ui/widgets.py's one st.html call, handing over the constant stylesheet file and nothing else."""
     arg = node.args[0] if len(node.args) == 1 and not node.keywords else None
-    return path.name == "style.py" and isinstance(arg, ast.Name) and arg.id == "STYLESHEET"
+    return path.name == "widgets.py" and isinstance(arg, ast.Name) and arg.id == "STYLESHEET"
 
 
 def test_no_page_offers_an_upload_or_raw_html():

@@ -1,21 +1,17 @@
-"""The site's stylesheet on every page: contrast, a visible focus ring, and a phone's tap targets.
-
-Streamlit offers no custom CSS setting, so `ui/assets/site.css` (a constant file, never data) is
-handed to `st.html`, which puts a style-only block in the page without taking any space.
+"""The site's look on every page: contrast, a visible focus ring, a phone's tap targets (the CSS is
+`ui/assets/site.css`, handed over by ui/widgets.py), and whether the visitor is on a phone.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-STYLESHEET = Path(__file__).resolve().parent / "assets" / "site.css"
+from ui import widgets
 
 
 def apply() -> None:
     """Add the stylesheet to this run's page (once per run, before anything visible)."""
-    st.html(STYLESHEET)
+    widgets.stylesheet()
 
 
 def is_phone() -> bool:

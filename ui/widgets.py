@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -24,6 +25,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=^&\"'])")
 # ("Trojan Source"); a feed or a link has no business sending them to a page.
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 MAX_SHOWN_CHARS = 200
+STYLESHEET = Path(__file__).resolve().parent / "assets" / "site.css"
 
 
 def plain(text: object, max_chars: int = MAX_SHOWN_CHARS) -> str:
@@ -35,6 +37,12 @@ def plain(text: object, max_chars: int = MAX_SHOWN_CHARS) -> str:
 def md_escape(text: object, max_chars: int = 2_000) -> str:
     """Data-derived text made inert in Markdown: no links, images, emphasis, directives or math."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", plain(text, max_chars)).replace("\n", " ")
+
+
+def stylesheet() -> None:
+    """The site's constant stylesheet (CSS only, never data). Streamlit has no custom CSS setting;
+    `st.html` puts a style-only block in the page without taking any space."""
+    st.html(STYLESHEET)
 
 
 def synthetic_notice(city: CityData) -> None:
