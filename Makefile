@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint format translations refresh-demo bench bench-small serve-replicas bench-replicas clean
+.PHONY: run test lint format translations refresh-demo bench bench-small bench-browser serve-replicas bench-replicas clean
 
 run: $(VENV)/.runtime
 	$(VENV)/bin/streamlit run dashboard.py
@@ -33,6 +33,11 @@ bench: $(VENV)/.dev
 
 bench-small: $(VENV)/.dev
 	$(PY) -m bench --rows 1000000 --skip-10m
+
+# Every page in headless Chromium against a bare Streamlit floor (bench/floor_app.py), both widths
+bench-browser: $(VENV)/.dev
+	bash scripts/ensure-chromium.sh
+	$(PY) -m bench.browser
 
 # N replicas behind nginx on one s3:// store (a moto S3 server on 127.0.0.1 unless DASHBOARD_CACHE names one)
 N ?= 2

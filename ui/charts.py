@@ -29,6 +29,8 @@ pio.json.config.default_engine = "orjson"
 # No mode bar: on a phone it sits over the top bars, and every chart's numbers are in its table.
 # No scroll zoom: a finger scrolling the page must scroll the page, not zoom the map.
 CONFIG = {"displayModeBar": False, "scrollZoom": False, "displaylogo": False, "responsive": True}
+# A picture: no hover, no drag, no touch handlers, so a finger on a phone's map scrolls the page.
+STATIC_CONFIG = {**CONFIG, "staticPlot": True}
 
 
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")

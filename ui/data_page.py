@@ -42,7 +42,7 @@ def render() -> None:
 
 
 def _source_card(city: CityData, selection: Selection, source: gate.SourceProvenance) -> None:
-    st.subheader(widgets.md_escape(source.title))
+    st.header(widgets.md_escape(source.title))
     facts = {
         _("Publisher"): source.publisher,
         _("Dataset"): source.landing_page,

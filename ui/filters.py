@@ -58,7 +58,8 @@ class Selection:
 def sidebar(
     city: CityData | None, city_ids: list[str], default_city: str, page_kind: str | None
 ) -> Selection:
-    """Draw the filters in the sidebar and return the selection they hold."""
+    """Draw the filters and return the selection they hold: dates and neighborhoods at the top of the
+    page (a phone shows them without opening the sidebar), the rest in the sidebar."""
     bar = st.sidebar
     notices: list[str] = []
     city_id = default_city
@@ -67,7 +68,9 @@ def sidebar(
     if city is None or city.city_id != city_id:
         return Selection(city_id, None, None, (), {}, False)
     bar.caption(_("Filters apply to every page and are kept in the link, so you can share this view."))
-    date_from, date_to = _dates(bar, city, notices)
+    top = st.container(key="place_and_dates")
+    when_from, when_to, where = top.columns([1, 1, 2])
+    date_from, date_to = _dates((when_from, when_to), city, notices)
     windows = {}
     if date_from is None and date_to is None:
         # An open link shows the latest year of data; choose dates to see more (the words say which).
@@ -76,11 +79,11 @@ def sidebar(
         )
         windows = {k: gate.latest_months(span[1]) for k, span in city.coverage.items() if span}
         if date_from:
-            bar.caption(_default_words(windows, date_from, date_to))
+            top.caption(_default_words(windows, date_from, date_to))
     names = dict(city.neighborhood_names)
     hood_ids = sorted(names, key=lambda i: names[i])
     label = city.index.neighborhood_label
-    hoods = _multi(bar, _plural_label(label), hood_ids, "hood", notices, names.get)
+    hoods = _multi(where, _plural_label(label), hood_ids, "hood", notices, names.get)
     by_kind = {}
     # Category and person filters narrow counted records; a page of scores has none of them.
     if page_kind and city.has_data(page_kind) and not gate.schema_for(page_kind).is_score:
@@ -164,13 +167,12 @@ def _plural_label(label: str) -> str:
     return _("Neighborhoods")
 
 
-def _dates(bar, city: CityData, notices: list[str]) -> tuple[date | None, date | None]:
+def _dates(columns: tuple, city: CityData, notices: list[str]) -> tuple[date | None, date | None]:
     spans = [span for span in city.coverage.values() if span]
     low = min((s[0] for s in spans), default=None)
     high = max((s[1] for s in spans), default=None)
-    left, right = bar.columns(2)
     picked = []
-    for column, label, key in ((left, _("From"), "from"), (right, _("To"), "to")):
+    for column, label, key in ((columns[0], _("From"), "from"), (columns[1], _("To"), "to")):
         _check_date(key, low, high, label, notices)
         picked.append(
             column.date_input(

@@ -14,7 +14,7 @@ import streamlit as st
 from query import gate, i18n
 from query.gate import CityData
 from query.i18n import _
-from ui import charts, session, settings, widgets
+from ui import charts, session, settings, style, widgets
 from ui.filters import Selection
 from ui.source_check import render_how_counted
 
@@ -96,7 +96,7 @@ def _trend_and_categories(city: CityData, published: gate.PublishedPage, descrip
     filters = published.filters
     left, right = st.columns(2)
     with left:
-        st.subheader(_("Month by month"))
+        st.header(_("Month by month"))
         widgets.chart_with_table(
             charts.trend(published.trend, unit),
             published.trend,
@@ -109,7 +109,7 @@ def _trend_and_categories(city: CityData, published: gate.PublishedPage, descrip
         )
     with right:
         words = i18n.term(gate.CATEGORY_WORDS[filters.kind])
-        st.subheader(_("By {breakdown}").format(breakdown=words))
+        st.header(_("By {breakdown}").format(breakdown=words))
         widgets.chart_with_table(
             charts.ranked_bars(
                 published.by_category,
@@ -126,7 +126,7 @@ def _trend_and_categories(city: CityData, published: gate.PublishedPage, descrip
             download_file=_table_download(city, filters, published.by_category),
         )
     if len(published.by_finding.frame):
-        st.subheader(_("By finding"))
+        st.header(_("By finding"))
         widgets.chart_with_table(
             charts.ranked_bars(
                 published.by_finding, unit, label="finding", text="label", vocabulary="finding"
@@ -166,37 +166,12 @@ def _map_and_ranking(city: CityData, filters: gate.Filters, is_rate: bool) -> No
     unit = i18n.term(city.unit_plural(filters.kind))
     value_label = _("{unit} per 1,000 residents per year").format(unit=unit) if is_rate else unit
     area = _area(label)
-    st.subheader(_("By {breakdown}").format(breakdown=area))
+    st.header(_("By {breakdown}").format(breakdown=area))
     left, right = st.columns([3, 2])
     with left:
         if city.boundaries:
-            widgets.chart_with_table(
-                charts.choropleth(city.boundaries, table, value="value", value_label=value_label),
-                table,
-                _(
-                    "How many {unit} there were in each {area}: the darker the color, the more. A grey "
-                    "{area} is not shown; the table says why. Click a {area} to see only that one on every "
-                    "page. {selection}."
-                ).format(
-                    selection=widgets.md_escape(whole.describe(city.neighborhood_names)),
-                    unit=value_label,
-                    area=area,
-                ),
-                key="map",
-                on_select=_on_map_click,
-                download_file=_table_download(city, whole, table),
-            )
+            _map(city, whole, table, value_label, area)
     with right:
-        widgets.plot(
-            charts.ranked_bars(
-                charts.top(gate.stable_rates(table) if is_rate else table, 15),
-                value_label,
-                label="neighborhood_name",
-                value="value",
-                text="display",
-            ),
-            key="ranking",
-        )
         note = (
             " "
             + _(
@@ -206,9 +181,54 @@ def _map_and_ranking(city: CityData, filters: gate.Filters, is_rate: bool) -> No
             if is_rate
             else ""
         )
-        st.caption(
-            _("The 15 {areas} with the most {unit}.").format(areas=_areas(label), unit=value_label) + note
+        ranked = charts.top(gate.stable_rates(table) if is_rate else table, 15)
+        # Its own table too: on a phone the map (and the map's table) waits to be asked for.
+        widgets.chart_with_table(
+            charts.ranked_bars(ranked, value_label, label="neighborhood_name", value="value", text="display"),
+            ranked,
+            _("The 15 {areas} with the most {unit}.").format(areas=_areas(label), unit=value_label) + note,
+            key="ranking",
+            download_file=_table_download(city, whole, ranked),
         )
+
+
+def _map(
+    city: CityData, whole: gate.Filters, table: gate.PublishedTable, value_label: str, area: str
+) -> None:
+    """The map; on a phone only when asked (it is the page's heaviest chart, and the ranking beside it
+    gives the same order), and then as a picture the finger scrolls past: places are picked above."""
+    phone = style.is_phone()
+    if phone and not st.toggle(_("Show the map"), key="show_map"):
+        return
+    words = {
+        "selection": widgets.md_escape(whole.describe(city.neighborhood_names)),
+        "unit": value_label,
+        "area": area,
+    }
+    if phone:
+        caption = (
+            _(
+                "How many {unit} there were in each {area}: the darker the color, the more. A grey "
+                "{area} is not shown; the table says why. {selection}."
+            ).format(**words)
+            + " "
+            + _("Choose places with the filter at the top of the page.")
+        )
+    else:
+        caption = _(
+            "How many {unit} there were in each {area}: the darker the color, the more. A grey "
+            "{area} is not shown; the table says why. Click a {area} to see only that one on every "
+            "page. {selection}."
+        ).format(**words)
+    widgets.chart_with_table(
+        charts.choropleth(city.boundaries, table, value="value", value_label=value_label),
+        table,
+        caption,
+        key="map",
+        on_select=None if phone else _on_map_click,
+        download_file=_table_download(city, whole, table),
+        static=phone,
+    )
 
 
 def _on_map_click() -> None:
@@ -225,7 +245,7 @@ def _demographics(city: CityData, published: gate.PublishedPage) -> None:
     who = i18n.term(gate.PERSON_PREFIX[filters.kind])
     unit = i18n.term(published.record_unit)
     scope = widgets.md_escape(published.demographic_scope)
-    st.subheader(_("Who the {unit} were about").format(unit=unit))
+    st.header(_("Who the {unit} were about").format(unit=unit))
     st.caption(
         _(
             "Breakdowns by who cover {scope}, whatever the dates, places and other filters chosen: they are "
@@ -272,7 +292,7 @@ def _demographics(city: CityData, published: gate.PublishedPage) -> None:
 
 
 def _records(city: CityData, filters: gate.Filters, published: gate.PublishedPage) -> None:
-    st.subheader(_("The records"))
+    st.header(_("The records"))
     # Listing rows costs more than every chart together on a large feed, so it waits to be asked for.
     if st.toggle(_("Show the matching records"), key="show_records"):
         view = session.records_view(city.city_id, city.snapshot_key, filters, settings.TABLE_PREVIEW_ROWS)

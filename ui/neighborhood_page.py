@@ -89,7 +89,7 @@ def _changes(city: CityData) -> None:
         for line in gate.source_quality(source.manifest, settings.SITE).changes
     ]
     if lines:
-        st.subheader(_("What changed since the previous snapshot"))
+        st.header(_("What changed since the previous snapshot"))
         for line in lines:
             st.caption(widgets.md_escape(line))
 

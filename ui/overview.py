@@ -10,7 +10,7 @@ import streamlit as st
 from query import gate, i18n
 from query.gate import CityData
 from query.i18n import _
-from ui import charts, session, widgets
+from ui import charts, session, settings, widgets
 from ui.filters import Selection
 
 PAGE_FOR_KIND = {k: f"pages/{s.page_path}.py" for k, s in gate.SCHEMAS.items()}
@@ -38,7 +38,7 @@ def render() -> None:
 
 
 def _kind_card(city: CityData, selection: Selection, view, headline: str, top: gate.PublishedTable) -> None:
-    st.subheader(i18n.term(view.title))
+    st.header(i18n.term(view.title))
     if not view.has_data:
         st.caption(_("No data published for this city."))
         return
@@ -55,13 +55,16 @@ def _kind_card(city: CityData, selection: Selection, view, headline: str, top: g
     dated = selection.filters(view.kind)
     filters = gate.Filters.make(view.kind, dated.date_from, dated.date_to)
     published = session.page(city.city_id, city.snapshot_key, filters)
-    widgets.plot(charts.trend(published.trend, unit), key=f"overview_trend_{view.kind}")
     change = widgets.format_change(figures.change_vs_previous_pct, _("the period before"))
-    st.caption(
+    widgets.chart_with_table(
+        charts.trend(published.trend, unit),
+        published.trend,
         _("How many {unit} there were each month. {selection}.").format(
             selection=widgets.md_escape(filters.describe(city.neighborhood_names)), unit=unit
         )
-        + f" {change[:1].upper()}{change[1:]}."
+        + f" {change[:1].upper()}{change[1:]}.",
+        key=f"overview_trend_{view.kind}",
+        download_file=lambda: gate.table_file(city, filters, published.trend, settings.SITE),
     )
     if len(top.frame):
         label = widgets.md_escape(city.index.neighborhood_label.lower())
@@ -90,7 +93,7 @@ def _kind_card(city: CityData, selection: Selection, view, headline: str, top: g
 
 
 def _freshness_table(city: CityData) -> None:
-    st.subheader(_("How fresh is each feed?"))
+    st.header(_("How fresh is each feed?"))
     now = datetime.now(UTC)
     rows = []
     for source in session.provenance(city.city_id, city.snapshot_key):

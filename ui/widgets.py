@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -31,6 +32,7 @@ PAGE_LANG_SCRIPT = (
     "<script>document.documentElement.lang="
     "document.querySelector('[data-page-lang]').getAttribute('data-page-lang');</script>"
 )
+STYLESHEET = Path(__file__).resolve().parent / "assets" / "site.css"
 
 
 def plain(text: object, max_chars: int = MAX_SHOWN_CHARS) -> str:
@@ -42,6 +44,12 @@ def plain(text: object, max_chars: int = MAX_SHOWN_CHARS) -> str:
 def md_escape(text: object, max_chars: int = 2_000) -> str:
     """Data-derived text made inert in Markdown: no links, images, emphasis, directives or math."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", plain(text, max_chars)).replace("\n", " ")
+
+
+def stylesheet() -> None:
+    """The site's constant stylesheet (CSS only, never data). Streamlit has no custom CSS setting;
+    `st.html` puts a style-only block in the page without taking any space."""
+    st.html(STYLESHEET)
 
 
 def synthetic_notice(city: CityData) -> None:
@@ -191,12 +199,14 @@ def figure(label: str, value: str, *, help: str | None = None, delta: str | None
     st.metric(md_escape(label), value, help=help, delta=delta, delta_color="off")
 
 
-def plot(fig: go.Figure, *, key: str, on_select=None) -> object:
-    """A figure charts.py built from a PublishedTable (tests/test_gate_only.py checks every call)."""
+def plot(fig: go.Figure, *, key: str, on_select=None, static: bool = False) -> object:
+    """A figure charts.py built from a PublishedTable (tests/test_gate_only.py checks every call).
+
+    `static` draws a picture that takes no touches, so a finger on it scrolls the page."""
     return st.plotly_chart(
         fig,
         key=key,
-        config=charts.CONFIG,
+        config=charts.STATIC_CONFIG if static else charts.CONFIG,
         on_select=on_select or "ignore",
         selection_mode="points",
         theme=None,
@@ -211,9 +221,10 @@ def chart_with_table(
     key: str,
     download_file: Callable[[], gate.ExportFile] | None = None,
     on_select=None,
+    static: bool = False,
 ) -> object:
     """A chart, the sentence saying what it shows, and the same numbers as a table and a download."""
-    event = plot(fig, key=f"chart_{key}", on_select=on_select)
+    event = plot(fig, key=f"chart_{key}", on_select=on_select, static=static)
     st.caption(caption)
     # The table is built only once a reader opens it: most views never do, and it costs a table's
     # conversion and a download button on every one of them.
