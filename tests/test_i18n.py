@@ -156,7 +156,7 @@ def test_spanish_headings_and_numbers_follow_the_spanish_locale(app):
     spanish_app = AppTest.from_file(APP, default_timeout=90)
     spanish = _open(spanish_app, "pages/crime.py", lang="es")
     assert spanish.title[0].value == "Delitos"
-    assert {s.value for s in spanish.subheader} >= {"Mes a mes", "Por tipo de delito", "Por barrio"}
+    assert {s.value for s in spanish.header} >= {"Mes a mes", "Por tipo de delito", "Por barrio"}
     assert {m.label: m.value for m in spanish.metric}["Incidentes"] == format_decimal(count, locale="es")
     if count >= 10_000:
         assert "." in format_decimal(count, locale="es")
