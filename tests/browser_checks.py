@@ -12,7 +12,17 @@ import axe_playwright_python
 
 AXE_JS = Path(axe_playwright_python.__file__).resolve().parent / "axe.min.js"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"  # git-ignored; named in the README
-PAGES = ("", "crime", "complaints", "use-of-force", "community-voice", "neighborhood", "initiative", "data", "about")  # "": the overview
+PAGES = (
+    "",
+    "crime",
+    "complaints",
+    "use-of-force",
+    "community-voice",
+    "neighborhood",
+    "initiative",
+    "data",
+    "about",
+)  # "": the overview
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1400, "height": 1000}
 # A phone as a resident has one: a narrow touch screen and a mobile browser's user agent.

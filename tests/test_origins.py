@@ -7,7 +7,17 @@ import pytest
 from tests.app_server import wait_for_script
 
 pytestmark = pytest.mark.browser
-PAGES = ["overview", "crime", "complaints", "use-of-force", "community-voice", "neighborhood", "initiative", "data", "about"]
+PAGES = [
+    "overview",
+    "crime",
+    "complaints",
+    "use-of-force",
+    "community-voice",
+    "neighborhood",
+    "initiative",
+    "data",
+    "about",
+]
 VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
 
 
