@@ -30,7 +30,7 @@ def render() -> None:
         _(
             "Name a programme, the date it started and the neighborhoods it covered. This page compares "
             "those neighborhoods before and after the start with the rest of the city, month by month. "
-            "The neighborhood and date filters on the side do not apply here."
+            "The neighborhood and date filters at the top of the page do not apply here."
         )
     )
     chosen = _choose(city)
