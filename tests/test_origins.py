@@ -5,19 +5,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.app_server import wait_for_script
+from tests.browser_checks import PAGES  # every page; "" is the overview
 
 pytestmark = pytest.mark.browser
-PAGES = [
-    "overview",
-    "crime",
-    "complaints",
-    "use-of-force",
-    "community-voice",
-    "neighborhood",
-    "initiative",
-    "data",
-    "about",
-]
 VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
 
 

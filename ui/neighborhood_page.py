@@ -6,6 +6,8 @@ so the page, the brief file and its CSV agree.
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
 from query import gate, i18n
@@ -96,8 +98,6 @@ def _changes(city: CityData) -> None:
 
 def _asked(city: CityData) -> tuple[gate.Initiative, ...]:
     """A programme a link from "Did it make a difference?" named (init_start, init_hoods), if any."""
-    from datetime import date
-
     if st.query_params.get("init_own") != "true":
         return ()
     try:
