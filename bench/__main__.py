@@ -51,9 +51,12 @@ COLD_VS_BARE = 3.0
 CPU_VS_BARE = 10.0
 PEAK_MB = 700.0  # memory does not scale with a machine's speed, so this one stays absolute
 # Ingest against pandas read_csv + to_parquet of the same file in the same run. The loaders do more
-# (HTTP, recodes, dates in the city's zone, neighborhoods, checks, sha256, publish), so parity is the bar.
-CSV_VS_PANDAS = 1.0
-JSON_VS_PANDAS = 0.3  # JSON is several times the bytes of CSV
+# (HTTP, recodes, dates in the city's zone, neighborhoods, checks, sha256, publish). The first targets
+# were absolute, 1.0M rows/s for CSV and 0.3M for JSON, set on a machine that ran the loader of then
+# (commit 6dccf72) 2.3x faster than the 2-core machines here, where pandas does 1.0M rows/s: in
+# pandas terms about 0.43x and 0.13x. The ratios keep those targets, rounded up.
+CSV_VS_PANDAS = 0.5
+JSON_VS_PANDAS = 0.15  # JSON is 1.6 times the bytes of CSV, and each row an object to parse
 INCREMENTAL_SHARE_PCT = 5.0
 
 

@@ -31,7 +31,13 @@ def parse_dates(values: pa.Array, fmt: str, tz: str) -> pa.Array:
     if pa.types.is_integer(values.type) or fmt == "epoch_ms":
         millis = pc.cast(values, pa.int64(), safe=False)
         return pc.cast(pc.cast(millis, pa.timestamp("ms", tz="UTC")), pa.timestamp("us", tz=tz))
-    values = pc.utf8_trim_whitespace(pc.cast(values, pa.string()))
+    values = pc.cast(values, pa.string())
+    if fmt == "iso":
+        try:  # the common case, every value a floating local time as published, in one cast
+            return _assume_local(pc.cast(values, pa.timestamp("us")), tz)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            pass
+    values = pc.utf8_trim_whitespace(values)
     if fmt == "auto":
         fmt = guess_format(values)
     if fmt == "iso":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -87,6 +88,10 @@ class NeighborhoodIndex:
         first = np.unique(point_i, return_index=True)[1]
         owner[point_i[first]] = poly_i[first]
         return owner
+
+    def prepare_in_background(self) -> None:
+        """Build the lookup grid on a thread of its own, while the first feed downloads."""
+        threading.Thread(target=lambda: self._grid, name="neighborhood-grid", daemon=True).start()
 
     @cached_property
     def _grid(self) -> _Grid:

@@ -101,7 +101,11 @@ class HttpClient:
 
     def get_body(self, url: str, params: dict | None = None, *, method: str = "GET") -> Body:
         """Like get_bytes, with the response headers."""
-        return self._with_retries(url, params, method, lambda resp: Body(resp.content, resp.headers))
+        # Streamed and read in 1 MiB blocks: requests' own .content reads 10 KiB at a time, which
+        # costs a Socrata JSON page (17 MB) some 1,700 trips through Python.
+        return self._with_retries(
+            url, params, method, lambda resp: Body(_whole_body(resp), resp.headers), stream_body=True
+        )
 
     def get_json(self, url: str, params: dict | None = None, *, method: str = "GET") -> Any:
         body = self.get_bytes(url, params, method=method)
@@ -180,6 +184,10 @@ class HttpClient:
             delay = min(self.policy.backoff_max_s, self.policy.backoff_base_s * 2 ** (attempt - 1))
             delay *= 0.5 + random.random() / 2  # jitter, so parallel refreshes do not march in step
         self._sleep(min(delay, self.policy.backoff_max_s))
+
+
+def _whole_body(resp: requests.Response) -> bytes:
+    return b"".join(resp.iter_content(1 << 20))
 
 
 def _retry_after_seconds(value: str | None) -> float | None:

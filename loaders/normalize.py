@@ -174,7 +174,7 @@ class Normalizer:
     def _column(self, col, raw: pa.Table, done: dict[str, pa.Array]) -> pa.Array:
         n, name, fields = raw.num_rows, col.name, self.source.fields
         if name == "source_id":
-            return pa.array([self.source.source_id] * n, pa.string())
+            return pa.repeat(pa.scalar(self.source.source_id, pa.string()), n)
         if name == "record_id" and RECORD_ID in raw.column_names:
             return self._raw(raw, RECORD_ID)
         if name == "occurred_at":
@@ -357,13 +357,22 @@ def _coordinate(values: pa.Array | None, limit: float, n: int) -> pa.Array:
     if values is None:
         return pa.nulls(n, pa.float64())
     if not pa.types.is_floating(values.type):
-        try:  # the common case: every value a plain number or empty
-            values = pc.cast(_blank_to_null(values), pa.float64())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            values = _numbers_only(values)
+        values = _plain_floats(values)
     # Unknown locations are often published as 0,0; they are missing, not in the ocean.
     bad = pc.or_(pc.or_(pc.equal(values, 0.0), pc.greater(pc.abs(values), limit)), pc.is_nan(values))
     return pc.if_else(bad, pa.scalar(None, pa.float64()), values)
+
+
+def _plain_floats(values: pa.Array) -> pa.Array:
+    """Floats from text, by the cheapest way that reads every value; what is no number becomes null."""
+    try:  # the common case: every value a plain number (empty cells are already null)
+        return pc.cast(values, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    try:  # then padded numbers and blank cells
+        return pc.cast(_blank_to_null(values), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return _numbers_only(values)
 
 
 def _blank_to_null(values: pa.Array) -> pa.Array:

@@ -357,7 +357,9 @@ def _city_reference(city: City, options: RefreshOptions) -> tuple[NeighborhoodIn
         if snap is None:
             return None, f"no neighborhood reference for {city.city_id}: {exc}"
         log.warning("using the last good boundaries for %s: %s", city.city_id, exc)
-    return load_index(snap, city), ""
+    index = load_index(snap, city)
+    index.prepare_in_background()
+    return index, ""
 
 
 def publish_city_index(catalog: Catalog, city: City, root: Path) -> None:

@@ -11,6 +11,7 @@ import io
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -189,16 +190,31 @@ def _read_row_per_line(body: bytes) -> pa.Table | None:
     inside a JSON string, so the array becomes newline-delimited JSON by dropping the brackets and the
     separating commas. Pages that are not laid out so, or hold nested values, go the general way.
     """
-    text = body.strip()
-    if not (text.startswith(b"[{") and text.endswith(b"}]")):
+    # Only the ends are looked at: stripping a whole page would copy it.
+    if not (body[:64].lstrip().startswith(b"[{") and body[-64:].rstrip().endswith(b"}]")):
         return None
     try:
-        table = pajson.read_json(io.BytesIO(text[1:-1].replace(b"\n,", b"\n")))
+        table = pajson.read_json(pa.BufferReader(_as_json_lines(body)))
     except pa.ArrowInvalid:
         return None
     if not all(pa.types.is_string(t) or pa.types.is_null(t) for t in table.schema.types):
         return None  # read as numbers, times or objects: the general path keeps their published text
     return table.cast(pa.schema([pa.field(name, pa.string()) for name in table.column_names]))
+
+
+def _as_json_lines(body: bytes) -> pa.Buffer:
+    """The page with its brackets and row-separating commas blanked: one JSON object per line.
+
+    Blanking in place keeps every byte where it was, so one numpy pass does what three copies of a
+    17 MB page by bytes.strip and bytes.replace did, and pyarrow reads the buffer without a copy.
+    """
+    chars = np.frombuffer(body, np.uint8)
+    newlines = np.flatnonzero(chars[:-1] == ord("\n"))
+    separators = newlines[chars[newlines + 1] == ord(",")] + 1
+    lines = chars.copy()
+    lines[separators] = ord(" ")
+    lines[body.find(b"[")] = lines[body.rfind(b"]")] = ord(" ")
+    return pa.py_buffer(lines)
 
 
 def _text(value) -> str | None:
