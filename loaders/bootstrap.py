@@ -8,15 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from loaders.catalog import Catalog, load_catalog
-from loaders.refresh import RefreshOptions, SourceOutcome, refresh
 from store import snapshots
 from store.cityindex import read_city_index
 
 DEMO_CITY = "demo"
 
 
-def ensure_demo(cache_root: Path | str, catalog: Catalog | None = None) -> list[SourceOutcome]:
-    """Refresh the demo city when any of its snapshots is missing; return what was done."""
+def ensure_demo(cache_root: Path | str, catalog: Catalog | None = None) -> list:
+    """Refresh the demo city when any of its snapshots is missing; the SourceOutcomes of what was done."""
     catalog = catalog or load_catalog()
     root = Path(cache_root)
     sources = [s for s in catalog.for_city(DEMO_CITY) if s.platform == "demo"]
@@ -25,4 +24,8 @@ def ensure_demo(cache_root: Path | str, catalog: Catalog | None = None) -> list[
     )
     if is_complete:
         return []
+    # Only a first start builds anything; the loader stack (requests, shapely) stays out of the
+    # web server's start-up otherwise.
+    from loaders.refresh import RefreshOptions, refresh
+
     return refresh(catalog, RefreshOptions(cache_root=root), source_ids=[s.source_id for s in sources])

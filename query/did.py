@@ -17,8 +17,6 @@ from itertools import product
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from threadpoolctl import threadpool_limits
 
 LEVEL = 0.95
 MAX_PLACEBOS = 300
@@ -69,6 +67,10 @@ def estimate(panel: pd.DataFrame, treated: set[str], start: pd.Timestamp, is_cou
     """Fit the model on `panel` (columns place, month, value; one row per place and month)."""
     # One BLAS thread: these matrices are small, and OpenBLAS's threads fighting over two busy
     # cores made one fit take seconds instead of a tenth of one.
+    # Imported here: statsmodels brings scipy, two seconds of start-up that every other page and a
+    # server's cold start would pay for a model only this page and the brief fit.
+    from threadpoolctl import threadpool_limits
+
     with threadpool_limits(limits=1, user_api="blas"):
         return _estimate(panel, treated, start, is_count)
 
@@ -124,6 +126,8 @@ def _term_interval(data: pd.DataFrame, term: pd.Series, is_count: bool) -> tuple
     X = _design(data, term)
     groups = pd.factorize(data["place"])[0]
     kwargs = {"cov_type": "cluster", "cov_kwds": {"groups": groups}, "use_t": True}
+    import statsmodels.api as sm  # see estimate()
+
     if is_count:
         result = sm.GLM(data["value"].astype(float), X, family=sm.families.Poisson()).fit(**kwargs)
     else:
