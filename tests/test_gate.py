@@ -101,7 +101,7 @@ def test_a_rate_with_no_population_says_so_and_is_grey_on_the_map(tmp_path, monk
     assert cedar["display"] == "no population" and pd.isna(cedar["value"])
     figure = charts.choropleth(city.boundaries, table, value="value", value_label="per 1,000")
     coloured, grey = figure.data
-    assert "cedar" not in coloured.locations and "cedar" in grey.locations
+    assert "cedar" not in coloured["locations"] and "cedar" in grey["locations"]
     assert "cedar" not in list(charts.top(table, 15).frame["neighborhood_id"])
 
 

@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterable
 
 import pandas as pd
-import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.basedatatypes import BaseFigure
 
 from query import gate, i18n
 from query.i18n import _
@@ -31,6 +31,32 @@ pio.json.config.default_engine = "orjson"
 CONFIG = {"displayModeBar": False, "scrollZoom": False, "displaylogo": False, "responsive": True}
 # A picture: no hover, no drag, no touch handlers, so a finger on a phone's map scrolls the page.
 STATIC_CONFIG = {**CONFIG, "staticPlot": True}
+
+
+class Chart(BaseFigure):
+    """A figure built here as one plain dict in plotly's JSON schema, handed to st.plotly_chart as is.
+
+    A go.Figure checks every property as it is built and copies everything again (the map's boundaries
+    included) when Streamlit asks for its dict: together a third of a page view's server time.
+    tests/test_charts.py checks every builder's dict against plotly's schema instead.
+    """
+
+    def __init__(self, data: list[dict], layout: dict):  # no BaseFigure.__init__: nothing is validated here
+        object.__setattr__(self, "spec", {"data": data, "layout": layout})
+
+    @property
+    def data(self) -> list[dict]:
+        return self.spec["data"]
+
+    @property
+    def layout(self) -> dict:
+        return self.spec["layout"]
+
+    def to_dict(self) -> dict:
+        return self.spec
+
+    def __repr__(self) -> str:
+        return f"Chart({[trace.get('type') for trace in self.data]})"
 
 
 _INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -78,7 +104,7 @@ def _layout(*, height: int = 320, y_title: str = "", x_title: str = "", **extra)
     }
 
 
-def trend(published: gate.PublishedTable, unit: str, *, x: str = "month", y: str = "count") -> go.Figure:
+def trend(published: gate.PublishedTable, unit: str, *, x: str = "month", y: str = "count") -> Chart:
     """Monthly counts as a line (a hidden month is a gap, never a zero)."""
     df = _frame(published)
     # Months are written by Babel ("Jan 2024", "ene 2024") and drawn as categories in their order:
@@ -93,7 +119,7 @@ def trend(published: gate.PublishedTable, unit: str, *, x: str = "month", y: str
         "marker": {"size": 4},
         "hovertemplate": f"%{{x}}: %{{y:,}} {_text(unit)}<extra></extra>",
     }
-    return go.Figure(data=[line], layout=_layout(y_title=unit, xaxis={"type": "category"}))
+    return Chart([line], _layout(y_title=unit, xaxis={"type": "category"}))
 
 
 def ranked_bars(
@@ -105,7 +131,7 @@ def ranked_bars(
     text: str | None = None,
     height: int | None = None,
     vocabulary: str | None = None,
-) -> go.Figure:
+) -> Chart:
     """Horizontal bars, largest on top; `text` names a column of display labels ("suppressed").
 
     With a `vocabulary` ("force_type"), canonical labels are shown in the reader's language."""
@@ -127,7 +153,7 @@ def ranked_bars(
     top = data[value].max()
     room = {"range": [0, top * 1.22]} if pd.notna(top) and top > 0 else {}  # space for the value labels
     layout = _layout(height=height or max(220, 26 * len(data) + 40), x_title=unit, xaxis=room)
-    return go.Figure(data=[bar], layout=layout)
+    return Chart([bar], layout)
 
 
 def compare_shares(
@@ -138,7 +164,7 @@ def compare_shares(
     second: str,
     names: tuple[str, str],
     vocabulary: str | None = None,
-) -> go.Figure:
+) -> Chart:
     """Two shares per group side by side (e.g. share of subjects vs share of residents), as
     horizontal bars so every group's label is written out in full, even on a phone."""
     df = _frame(published).iloc[::-1]  # plotly draws the first row at the bottom
@@ -164,12 +190,12 @@ def compare_shares(
         showlegend=True,
         legend={"orientation": "h", "y": -0.2},
     )
-    return go.Figure(data=bars, layout=layout)
+    return Chart(bars, layout)
 
 
 def choropleth(
     geojson: dict, published: gate.PublishedTable, *, value: str, value_label: str, height: int = 420
-) -> go.Figure:
+) -> Chart:
     """Neighborhood map with no basemap tiles (white background), so it works offline.
 
     Neighborhoods whose value is hidden or has no population are drawn grey in a trace of their
@@ -213,7 +239,7 @@ def choropleth(
         "font": FONT,
         "separators": i18n.plotly_separators(),
     }
-    return go.Figure(data=[area, grey] if len(unknown) else [area], layout=layout)
+    return Chart([area, grey] if len(unknown) else [area], layout)
 
 
 def _shapes_only(geojson: dict) -> dict:
@@ -263,7 +289,7 @@ def top(published: gate.PublishedTable, n: int, value: str = "value") -> gate.Pu
     return gate.subset(published, df.dropna(subset=[value]).nlargest(n, value).index)
 
 
-def before_after(published: gate.PublishedTable, unit: str, start) -> go.Figure:
+def before_after(published: gate.PublishedTable, unit: str, start) -> Chart:
     """Two lines, covered neighborhoods and the rest of the city, with the start marked."""
     df = _frame(published)
     lines = []
@@ -290,7 +316,7 @@ def before_after(published: gate.PublishedTable, unit: str, start) -> go.Figure:
         legend={"orientation": "h", "y": -0.15},
         shapes=[{**start_line, "line": {"color": "#444", "width": 1, "dash": "dash"}}],
     )
-    return go.Figure(data=lines, layout=layout)
+    return Chart(lines, layout)
 
 
 def score_lines(
@@ -300,7 +326,7 @@ def score_lines(
     dashed: str | None = None,
     scale: tuple[float | None, float | None] = (None, None),
     unit: str = "score",
-) -> go.Figure:
+) -> Chart:
     """Published scores over time, one line per `series` value; rows whose `place` is `dashed` (the
     city line) are drawn dashed beside the solid ones. The y axis spans the publisher's scale where
     known, so a small move is not drawn as a cliff."""
@@ -337,10 +363,10 @@ def score_lines(
         else {"rangemode": "normal"}
     )
     layout = _layout(y_title=unit, yaxis=yaxis, showlegend=True, legend={"orientation": "h", "y": -0.2})
-    return go.Figure(data=lines, layout=layout)
+    return Chart(lines, layout)
 
 
-def gap_line(published: gate.PublishedTable, first: str, second: str, unit: str = "points") -> go.Figure:
+def gap_line(published: gate.PublishedTable, first: str, second: str, unit: str = "points") -> Chart:
     """The gap between two groups' published scores (first minus second), month by month."""
     df = _frame(published)
     line = {
@@ -352,6 +378,4 @@ def gap_line(published: gate.PublishedTable, first: str, second: str, unit: str 
         "hovertemplate": f"%{{x|%b %Y}}: %{{y:+.1f}} {_text(unit)}<extra></extra>",
     }
     title = f"{first} minus {second}, {unit}"
-    return go.Figure(
-        data=[line], layout=_layout(y_title=title, yaxis={"rangemode": "normal", "zeroline": True})
-    )
+    return Chart([line], _layout(y_title=title, yaxis={"rangemode": "normal", "zeroline": True}))

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from query import gate, i18n
@@ -199,7 +198,7 @@ def figure(label: str, value: str, *, help: str | None = None, delta: str | None
     st.metric(md_escape(label), value, help=help, delta=delta, delta_color="off")
 
 
-def plot(fig: go.Figure, *, key: str, on_select=None, static: bool = False) -> object:
+def plot(fig: charts.Chart, *, key: str, on_select=None, static: bool = False) -> object:
     """A figure charts.py built from a PublishedTable (tests/test_gate_only.py checks every call).
 
     `static` draws a picture that takes no touches, so a finger on it scrolls the page."""
@@ -214,7 +213,7 @@ def plot(fig: go.Figure, *, key: str, on_select=None, static: bool = False) -> o
 
 
 def chart_with_table(
-    fig: go.Figure,
+    fig: charts.Chart,
     published: gate.PublishedTable,
     caption: str,
     *,
