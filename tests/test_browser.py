@@ -84,6 +84,19 @@ def test_phone_width_page_fits_without_sideways_scrolling(browser, app_url):
     phone.context.close()
 
 
+def test_how_a_figure_was_counted_opens_on_demand_with_its_query_and_pinned_link(page, app_url):
+    """The counting section is filled when opened: the snapshot query and a link with as_of appear."""
+    page.goto(f"{app_url}/crime?from=2024-01-01&to=2024-12-31")
+    wait_for_script(page)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=20_000)  # lazy parts of the page are in
+    assert page.locator('[data-testid="stCode"]').count() == 0, "its code blocks load before anyone asks"
+    page.get_by_text("How this figure was counted").first.click()
+    query = page.locator("pre code").first
+    query.wait_for(timeout=20_000)
+    assert "SELECT" in query.inner_text()
+    assert "as_of=" in page.locator("pre code").nth(1).inner_text()
+
+
 def test_a_chart_table_opens_on_demand_and_downloads_under_a_telling_name(page, app_url):
     """Opening a chart's table shows its numbers and a download named after kind, area and dates."""
     page.goto(f"{app_url}/crime?from=2024-01-01&to=2024-12-31")

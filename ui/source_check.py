@@ -13,7 +13,16 @@ from ui.widgets import md_escape
 
 
 def render_how_counted(city: CityData, filters: gate.Filters) -> None:
-    with st.expander(_("How this figure was counted, and check it at the source")):
+    # Filled only once opened, like the charts' tables: its code blocks load and run the browser's
+    # syntax highlighter, about half a second on a phone for a section most visitors never open.
+    how = st.expander(
+        _("How this figure was counted, and check it at the source"),
+        key=f"how_counted_{filters.kind}",
+        on_change="rerun",
+    )
+    if not how.open:
+        return
+    with how:
         st.markdown(
             _("Selection in words: {selection}.").format(
                 selection=md_escape(filters.describe(city.neighborhood_names, max_listed=None))
