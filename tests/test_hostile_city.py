@@ -119,6 +119,9 @@ def _texts(app) -> list[str]:
     out = []
     for name in TEXT_ELEMENTS:
         out += [str(element.value) for element in app.get(name)]
+    for table in app.get("table"):  # st.table reads its cells and headers as Markdown too
+        frame = table.value
+        out += [str(c) for c in frame.columns] + [str(v) for v in frame.to_numpy().ravel()]
     return out
 
 

@@ -75,7 +75,7 @@ def _kind_card(city: CityData, selection: Selection, view, headline: str, top: g
             ).format(area=label)
         )
         hood_label = widgets.plain(city.index.neighborhood_label)
-        widgets.table(
+        widgets.short_table(
             top.renamed(
                 {
                     "name": _("Neighborhood") if hood_label == "Neighborhood" else hood_label,
@@ -114,4 +114,4 @@ def _freshness_table(city: CityData) -> None:
                 _("Status"): status,
             }
         )
-    widgets.table(gate.plain_table(pd.DataFrame(rows), "feed freshness"))
+    widgets.short_table(gate.plain_table(pd.DataFrame(rows), "feed freshness"))

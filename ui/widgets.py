@@ -8,6 +8,8 @@ PublishedTable); tests/test_gate_only.py checks both.
 
 from __future__ import annotations
 
+import math
+import numbers
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -153,6 +155,28 @@ def table(published: gate.PublishedTable, **options) -> None:
     if not isinstance(published, gate.PublishedTable):
         raise TypeError("only a PublishedTable can be shown as a table")
     st.dataframe(published.frame.rename(columns=i18n.header), hide_index=True, width="stretch", **options)
+
+
+def short_table(published: gate.PublishedTable) -> None:
+    """A few rows the gate issued, as a plain HTML table: a screen reader reads it as a table, and the
+    browser loads no data grid for it (the grid's code and canvas cost a phone a fifth of a second).
+
+    st.table reads every cell as Markdown, so each value and header is escaped to literal text."""
+    if not isinstance(published, gate.PublishedTable):
+        raise TypeError("only a PublishedTable can be shown as a table")
+    frame = published.frame.rename(columns=i18n.header)
+    literal = frame.map(_literal_cell)
+    literal.columns = [md_escape(c) for c in frame.columns]
+    st.table(literal, hide_index=True, border="horizontal")
+
+
+def _literal_cell(value: object) -> str:
+    """A cell as inert text; numbers written in the reader's language (a rate to one decimal)."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return i18n.number(value)
+    if isinstance(value, numbers.Real):
+        return "" if math.isnan(value) else i18n.number(value, 1)
+    return "" if value is None else md_escape(value)
 
 
 def download(label: str, file: gate.ExportFile, *, key: str) -> None:
