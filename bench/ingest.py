@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,9 @@ from loaders.refresh import RefreshOptions, SourceOutcome, refresh
 from tests.local_city import BOUNDARIES, CITY, POPULATION
 
 PAGE_SIZE = 50_000  # Socrata's largest page
+# The CSV file and its pandas peer take about a second each, where one busy moment on a shared
+# machine moves a single reading by a third: each is the median of three.
+REPEATS = 3
 CHANGED_SHARE = 0.01
 
 SOURCE = """
@@ -105,7 +109,7 @@ def measure(work: Path, rows: int, seed: int) -> IngestResult:
         for source_id in ("json_pages", "csv_pages"):
             _run(catalog, warm_up, source_id)
         shutil.rmtree(work / "warm-up")
-        csv_file = _run(catalog, options, "csv_file")
+        csv_file = _median_run(catalog, work, "csv_file")
         json_pages = _run(catalog, options, "json_pages")
         full = _run(catalog, options, "csv_pages")
         edited, changed = touch_rows(table, CHANGED_SHARE, seed)
@@ -119,9 +123,21 @@ def _pandas_csv_to_parquet(work: Path, body: bytes, rows: int) -> float:
     """The peer for ingest: what a user would write by hand (no recodes, no neighborhoods, no checks)."""
     source = work / "pandas-feed.csv"
     source.write_bytes(body)
-    started = time.perf_counter()
-    pd.read_csv(source).to_parquet(work / "pandas-feed.parquet")
-    return rows / (time.perf_counter() - started)
+    seconds = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        pd.read_csv(source).to_parquet(work / "pandas-feed.parquet")
+        seconds.append(time.perf_counter() - started)
+    return rows / statistics.median(seconds)
+
+
+def _median_run(catalog: Catalog, work: Path, source_id: str) -> IngestRun:
+    """The median of REPEATS first pulls, each into an empty store (a second pull would compare)."""
+    runs = []
+    for i in range(REPEATS):
+        runs.append(_run(catalog, RefreshOptions(cache_root=work / f"repeat-{i}"), source_id))
+        shutil.rmtree(work / f"repeat-{i}")
+    return sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
 
 
 def _run(catalog: Catalog, options: RefreshOptions, source_id: str) -> IngestRun:
