@@ -6,16 +6,20 @@ Only `demo` sources are ever built here: a visitor's page view must never reach 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from loaders.catalog import Catalog, load_catalog
 from store import snapshots
 from store.cityindex import read_city_index
 
+if TYPE_CHECKING:
+    from loaders.refresh import SourceOutcome
+
 DEMO_CITY = "demo"
 
 
-def ensure_demo(cache_root: Path | str, catalog: Catalog | None = None) -> list:
-    """Refresh the demo city when any of its snapshots is missing; the SourceOutcomes of what was done."""
+def ensure_demo(cache_root: Path | str, catalog: Catalog | None = None) -> list[SourceOutcome]:
+    """Refresh the demo city when any of its snapshots is missing; return what was done."""
     catalog = catalog or load_catalog()
     root = Path(cache_root)
     sources = [s for s in catalog.for_city(DEMO_CITY) if s.platform == "demo"]

@@ -1,4 +1,4 @@
-"""Plotly figure builders: graph_objects (cheap to build), a colour-blind-safe palette, escaped labels.
+"""Plotly figure builders: plain figure dicts, a colour-blind-safe palette, escaped labels.
 
 Every builder takes a PublishedTable that the disclosure gate issued (and refuses anything else),
 so a chart shows exactly the numbers of its table and its CSV. Labels that come from data are
