@@ -65,12 +65,12 @@ class DidEstimate:
 
 def estimate(panel: pd.DataFrame, treated: set[str], start: pd.Timestamp, is_count: bool) -> DidEstimate:
     """Fit the model on `panel` (columns place, month, value; one row per place and month)."""
-    # One BLAS thread: these matrices are small, and OpenBLAS's threads fighting over two busy
-    # cores made one fit take seconds instead of a tenth of one.
     # Imported here: statsmodels brings scipy, two seconds of start-up that every other page and a
     # server's cold start would pay for a model only this page and the brief fit.
     from threadpoolctl import threadpool_limits
 
+    # One BLAS thread: these matrices are small, and OpenBLAS's threads fighting over two busy
+    # cores made one fit take seconds instead of a tenth of one.
     with threadpool_limits(limits=1, user_api="blas"):
         return _estimate(panel, treated, start, is_count)
 
