@@ -112,10 +112,12 @@ def running_server(
     options: Mapping[str, str] | None = None,
     extra_env: Mapping[str, str] | None = None,
     script: str = "dashboard.py",
+    cwd: Path = REPO,
 ) -> Iterator[Server]:
     """`streamlit run dashboard.py` on a free port with the repository's .streamlit/config.toml.
 
-    `options` are extra Streamlit config options (name -> value), to try a setting before adopting it.
+    `options` are extra Streamlit config options (name -> value), to try a setting before adopting it;
+    `cwd` is the checkout to run (another one, to measure an older commit beside this one).
     """
     port = _free_port()
     env = {**os.environ, "DASHBOARD_CACHE": str(cache_root), "PYTHONUNBUFFERED": "1", **(extra_env or {})}
@@ -126,7 +128,7 @@ def running_server(
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         spawned_at = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             yield Server(proc, port, spawned_at)
         finally:

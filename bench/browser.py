@@ -21,7 +21,6 @@ import json
 import os
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -109,23 +108,13 @@ def _p50(values: list[float]) -> float | None:
 
 @contextmanager
 def _server(script: Path, cwd: Path, cache: Path, log: Path) -> Iterator[str]:
-    from bench.app import Server, _free_port, wait_healthy
+    from bench.app import running_server, wait_healthy
 
-    port = _free_port()
-    env = {**os.environ, "DASHBOARD_CACHE": str(cache), "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
-    cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            wait_healthy(Server(proc, port, time.perf_counter()))
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with running_server(
+        cache, log, {"server.fileWatcherType": "none"}, script=str(script), cwd=cwd
+    ) as server:
+        wait_healthy(server)
+        yield f"http://127.0.0.1:{server.port}"
 
 
 def _context(browser, viewport: str):
