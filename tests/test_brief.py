@@ -92,9 +92,10 @@ def test_neighborhood_page_shows_what_the_brief_holds(demo_cache, monkeypatch):
     city = open_city(demo_cache, "demo")
     first = sorted(city.neighborhood_names, key=lambda i: city.neighborhood_names[i])[0]
     b = gate.neighborhood_brief(city, first, (None, None), SITE)
-    shown = " ".join(str(m.value) for m in app.metric)
+    shown = " ".join(str(m.value) for m in app.markdown)
     for k in b.kinds:
-        assert k.area.headline in shown
+        assert f"**{k.area.headline}** {k.unit}" in shown
+        assert f"Whole city: **{k.city.headline}**" in shown
 
 
 @pytest.mark.browser

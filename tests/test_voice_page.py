@@ -88,9 +88,15 @@ def test_neighborhood_page_shows_the_latest_trust_and_safety_scores(app, demo_ca
     city = gate.open_city(demo_cache, "demo")
     first = sorted(city.neighborhood_names, key=lambda i: city.neighborhood_names[i])[0]
     brief = gate.neighborhood_brief(city, first, (None, None), gate.SitePolicy())
-    metrics = {m.label.replace("\\", ""): m.value for m in app.metric}  # labels are Markdown-escaped
+    rows = [  # the scores' short table, its cells Markdown-escaped
+        [cell.strip().replace("\\", "") for cell in line.strip().strip("|").split(" | ")]
+        for m in app.markdown
+        if m.value.startswith("| ")
+        for line in m.value.splitlines()[2:]
+    ]
     for item in brief.voice:
-        assert metrics[f"{item.place}: {gate.measure_words(item.measure)}"] == f"{item.score:.1f}"
+        score = next(r[3] for r in rows if r[:2] == [gate.measure_words(item.measure), item.place])
+        assert score.startswith(f"{item.score:.1f};")
     assert any("0–100 scale" in c.value for c in app.caption)
 
 

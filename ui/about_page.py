@@ -47,7 +47,7 @@ def render() -> None:
             "Each record is placed in a neighborhood once, when it is fetched. Where the source publishes a location, "
             "the record goes to the neighborhood whose boundary contains that point. Where it publishes none, the "
             "source's own district or precinct field is matched to a neighborhood through a published crosswalk. "
-            "Records that neither method can place are counted as *Unassigned* and appear in city-wide totals only. "
+            "Records that neither method can place are counted as “Unassigned” and appear in city-wide totals only. "
             "The share of unassigned records of each feed is in its snapshot manifest. Published locations are "
             "usually moved to the block or an intersection by the publisher to protect privacy: maps are approximate."
         )
@@ -56,7 +56,7 @@ def render() -> None:
     st.markdown(
         _(
             "Where a city publishes residents' survey scores (trust in the police, feeling safe, whether "
-            "the police listen and show respect), the *Community voice* page shows them as the publisher "
+            "the police listen and show respect), the “Community voice” page shows them as the publisher "
             "gives them: averages on the publisher's scale, already made from many answers, so no "
             "small-numbers rule applies to them, and this site never adds them up, turns them into rates "
             "or averages them again. Only calendar-month scores are drawn. A gap between two groups is "

@@ -81,17 +81,68 @@ def _frame(published: gate.PublishedTable) -> pd.DataFrame:
     return published.frame
 
 
-def _layout(*, height: int = 320, y_title: str = "", x_title: str = "", **extra) -> dict:
-    """One layout dict, so plotly validates the figure once (property-by-property updates cost ~2 ms each)."""
+# Margins are worked out here from the labels, wide enough that plotly's automargin (kept, for a
+# label wider than guessed) finds nothing to add: when it does, plotly lays the chart out and
+# draws it twice, which doubled the drawing time of a bar chart on a phone.
+CHAR_PX = 8.5  # a generous width of one character at FONT's 13 px
+TITLE_PX = 24  # an axis title and its gap from the tick labels
+TICK_PX = 36  # one line of tick labels under the x axis, with its gap
+LEGEND_PX = 34  # one row of legend above the plot
+
+
+MIN_LABEL_PX = 80  # what plotly takes beside the shortest category labels ("Male")
+WRAP_CHARS = 18  # a longer bar label goes on two lines, so a phone's bars keep most of the width
+
+
+def _label_px(labels: Iterable[str]) -> int:
+    lines = [line for label in labels for line in html.unescape(str(label)).split("<br>")]
+    widest = max((len(line) for line in lines), default=0)
+    if not widest:
+        return 0
+    is_words = any(c.isalpha() for line in lines for c in line)
+    return max(round(CHAR_PX * widest) + 8, MIN_LABEL_PX if is_words else 0)
+
+
+def _wrapped(labels: list[str]) -> list[str]:
+    """Each escaped label longer than WRAP_CHARS split in two at the space nearest its middle."""
+    return [_wrap(label) for label in labels]
+
+
+def _wrap(label: str) -> str:
+    if len(html.unescape(label)) <= WRAP_CHARS or " " not in label:
+        return label
+    middle = len(label) // 2
+    spaces = [i for i, c in enumerate(label) if c == " "]
+    cut = min(spaces, key=lambda i: abs(i - middle))
+    return label[:cut] + "<br>" + label[cut + 1 :]
+
+
+def _layout(
+    *,
+    height: int = 320,
+    y_title: str = "",
+    x_title: str = "",
+    y_labels: Iterable[str] = (),
+    legend: bool = False,
+    **extra,
+) -> dict:
+    """One layout dict (property-by-property updates cost ~2 ms each), margins sized to the labels."""
     axis = {"gridcolor": "#eee", "automargin": True}
+    margin = {
+        "l": 8 + _label_px(y_labels) + (TITLE_PX if y_title else 0),
+        "r": 8,
+        "t": 8 + (LEGEND_PX if legend else 0),
+        "b": 8 + TICK_PX + (TITLE_PX if x_title else 0),
+    }
     return {
         "separators": i18n.plotly_separators(),  # "1.234,5" in Spanish
         "height": height,
-        "margin": {"l": 8, "r": 8, "t": 8, "b": 8},
+        "margin": margin,
         "font": FONT,
         "plot_bgcolor": "white",
         "paper_bgcolor": "white",
-        "showlegend": False,
+        "showlegend": legend,
+        "legend": {"orientation": "h", "x": 0, "y": 1, "yanchor": "bottom"},
         "hoverlabel": {"font": FONT},
         "xaxis": {**axis, "title": {"text": _text(x_title)}, **extra.pop("xaxis", {})},
         "yaxis": {
@@ -102,6 +153,24 @@ def _layout(*, height: int = 320, y_title: str = "", x_title: str = "", **extra)
         },
         **extra,
     }
+
+
+def _count_labels(values) -> list[str]:
+    """Roughly the y axis's tick labels for counts up to the largest value (for its margin)."""
+    top = max((float(v) for v in values if pd.notna(v)), default=0.0)
+    return [i18n.number(round(top * 1.1))]
+
+
+MONTH_STEPS = (1, 2, 3, 6, 12)
+MAX_MONTH_TICKS = 5  # "Jan 2024" five times fits a phone's chart side by side
+
+
+def _month_ticks(months: list[str]) -> dict:
+    """Every first, second, third, sixth or twelfth month labelled, level: plotly's own choice
+    tilts labels it finds crowded, which costs a second layout (and a phone cannot read them)."""
+    step = next((s for s in MONTH_STEPS if len(months) <= s * MAX_MONTH_TICKS), MONTH_STEPS[-1])
+    step = max(step, -(-len(months) // MAX_MONTH_TICKS))
+    return {"type": "category", "tickvals": months[::step], "tickangle": 0}
 
 
 def trend(published: gate.PublishedTable, unit: str, *, x: str = "month", y: str = "count") -> Chart:
@@ -119,7 +188,8 @@ def trend(published: gate.PublishedTable, unit: str, *, x: str = "month", y: str
         "marker": {"size": 4},
         "hovertemplate": f"%{{x}}: %{{y:,}} {_text(unit)}<extra></extra>",
     }
-    return Chart([line], _layout(y_title=unit, xaxis={"type": "category"}))
+    layout = _layout(y_title=unit, y_labels=_count_labels(line["y"]), xaxis=_month_ticks(months))
+    return Chart([line], layout)
 
 
 def ranked_bars(
@@ -141,7 +211,7 @@ def ranked_bars(
     bar = {
         "type": "bar",
         "x": data[value].fillna(0),
-        "y": escape(names),
+        "y": _wrapped(escape(names)),
         "orientation": "h",
         "marker": {"color": PALETTE[0]},
         "text": escape(shown),
@@ -152,7 +222,10 @@ def ranked_bars(
     }
     top = data[value].max()
     room = {"range": [0, top * 1.22]} if pd.notna(top) and top > 0 else {}  # space for the value labels
-    layout = _layout(height=height or max(220, 26 * len(data) + 40), x_title=unit, xaxis=room)
+    row_px = 36 if any("<br>" in label for label in bar["y"]) else 26
+    layout = _layout(
+        height=height or max(220, row_px * len(data) + 40), x_title=unit, y_labels=bar["y"], xaxis=room
+    )
     return Chart([bar], layout)
 
 
@@ -169,6 +242,7 @@ def compare_shares(
     horizontal bars so every group's label is written out in full, even on a phone."""
     df = _frame(published).iloc[::-1]  # plotly draws the first row at the bottom
     groups = escape(i18n.term(v, vocabulary) for v in df[label]) if vocabulary else escape(df[label])
+    groups = _wrapped(groups)
     bars = [
         {
             "type": "bar",
@@ -185,10 +259,10 @@ def compare_shares(
     layout = _layout(
         height=max(260, 46 * len(df) + 90),
         x_title=_("share"),
+        y_labels=groups,
+        legend=True,
         xaxis={"tickformat": ".0%"},
         barmode="group",
-        showlegend=True,
-        legend={"orientation": "h", "y": -0.2},
     )
     return Chart(bars, layout)
 
@@ -312,8 +386,8 @@ def before_after(published: gate.PublishedTable, unit: str, start) -> Chart:
     start_line = {"type": "line", "xref": "x", "yref": "paper", "x0": start, "x1": start, "y0": 0, "y1": 1}
     layout = _layout(
         y_title=unit,
-        showlegend=True,
-        legend={"orientation": "h", "y": -0.15},
+        y_labels=_count_labels(df["value"]),
+        legend=True,
         shapes=[{**start_line, "line": {"color": "#444", "width": 1, "dash": "dash"}}],
     )
     return Chart(lines, layout)
@@ -362,7 +436,9 @@ def score_lines(
         if low is not None and high is not None
         else {"rangemode": "normal"}
     )
-    layout = _layout(y_title=unit, yaxis=yaxis, showlegend=True, legend={"orientation": "h", "y": -0.2})
+    layout = _layout(
+        y_title=unit, y_labels=_count_labels(df["score"] if len(df) else []), legend=True, yaxis=yaxis
+    )
     return Chart(lines, layout)
 
 
@@ -378,4 +454,6 @@ def gap_line(published: gate.PublishedTable, first: str, second: str, unit: str 
         "hovertemplate": f"%{{x|%b %Y}}: %{{y:+.1f}} {_text(unit)}<extra></extra>",
     }
     title = f"{first} minus {second}, {unit}"
-    return Chart([line], _layout(y_title=title, yaxis={"rangemode": "normal", "zeroline": True}))
+    labels = ["-" + label for label in _count_labels(df["gap"].abs() if len(df) else [])]
+    layout = _layout(y_title=title, y_labels=labels, yaxis={"rangemode": "normal", "zeroline": True})
+    return Chart([line], layout)

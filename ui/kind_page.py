@@ -42,7 +42,7 @@ def render(kind: str) -> None:
             _(
                 "With a race, sex or age filter, only the breakdowns by who below are published, for a fixed "
                 "year and area: monthly, category and neighborhood counts of people for any dates and places "
-                "could be subtracted from each other to reveal a few people. See *About & methodology*."
+                "could be subtracted from each other to reveal a few people. See “About & methodology”."
             )
         )
     else:
@@ -250,7 +250,7 @@ def _demographics(city: CityData, published: gate.PublishedPage) -> None:
         _(
             "Breakdowns by who cover {scope}, whatever the dates, places and other filters chosen: they are "
             "published only for whole calendar years and for one neighborhood or the whole city, so that two "
-            "views cannot be subtracted to reveal a few people (see *About & methodology*)."
+            "views cannot be subtracted to reveal a few people (see “About & methodology”)."
         ).format(scope=scope)
     )
     race = published.by_race

@@ -48,8 +48,13 @@ def render() -> None:
         f"brief_{hood_id}.zip",
         key="brief_file",
     )
-    with st.expander(_("Every figure in this brief, as a table")):
-        widgets.table(gate.brief_figures(brief))
+    # Built only when opened: the data grid's code is the heaviest thing a phone would load here.
+    every_figure = st.expander(
+        _("Every figure in this brief, as a table"), key="brief_figures", on_change="rerun"
+    )
+    if every_figure.open:
+        with every_figure:
+            widgets.table(gate.brief_figures(brief))
     _changes(city)
     widgets.provenance_footer(city, city.kinds_with_data())
 
@@ -60,26 +65,18 @@ def _voice(brief: gate.Brief) -> None:
         return
     st.header(_("Community sentiment"))
     hood = widgets.md_escape(brief.hood_name)
-    cols = st.columns(max(len(brief.voice), 1))
-    for column, item in zip(cols, brief.voice, strict=True):
-        with column:
-            value = _("not published") if item.score is None else f"{item.score:.1f}"
-            month = f"{item.month:%b %Y}" if item.month else ""
-            widgets.figure(
-                f"{widgets.md_escape(item.place)}: {gate.measure_words(item.measure)}",
-                value,
-                help=_("Latest published monthly score ({month}); {unit}").format(
-                    month=month, unit=brief.voice_unit
-                ),
-            )
-    widgets.table(gate.brief_voice_rows(brief))
-    for note in brief.voice_notes:
-        st.caption(widgets.md_escape(note))
-    st.caption(
-        _("{hood}: more on the *Community voice* page, beside the records for the same months.").format(
+    widgets.short_table(gate.brief_voice_rows(brief))
+    notes = [widgets.md_escape(note) for note in brief.voice_notes]
+    notes.append(
+        _("Each score is the latest published monthly one; {unit}.").format(
+            unit=widgets.md_escape(brief.voice_unit)
+        )
+        + " "
+        + _("{hood}: more on the “Community voice” page, beside the records for the same months.").format(
             hood=hood
         )
     )
+    st.caption("\n\n".join(notes))
 
 
 def _changes(city: CityData) -> None:
@@ -146,25 +143,30 @@ def _kind(city: CityData, brief, k) -> None:
     hood = widgets.md_escape(brief.hood_name)
     unit = i18n.term(k.unit)
     st.header(i18n.term(k.title))
-    cols = st.columns(2)
-    with cols[0]:
-        window = f"{i18n.day_month_year(k.window[0], padded=True)} – {i18n.day_month_year(k.window[1], padded=True)}"
-        widgets.figure(f"{hood}: {unit}", k.area.headline, help=window)
-    with cols[1]:
-        widgets.figure(_("Whole city: {unit}").format(unit=unit), k.city.headline)
-    st.markdown(
+    window = (
+        f"{i18n.day_month_year(k.window[0], padded=True)} – {i18n.day_month_year(k.window[1], padded=True)}"
+    )
+    # One block of text per kind, not a metric per figure: a phone draws each element separately,
+    # and this page has four kinds of them.
+    lines = [
+        _("{area}: **{count}** {unit} ({window}). Whole city: **{city_count}**.").format(
+            area=hood,
+            count=widgets.md_escape(k.area.headline),
+            unit=unit,
+            window=window,
+            city_count=widgets.md_escape(k.city.headline),
+        ),
         _("Rate per 1,000 residents per year: {area} {area_rate}; whole city {city_rate}.").format(
             area=hood,
             area_rate=widgets.md_escape(gate.rate_words(k.area_rate, k.is_rate_unstable)),
             city_rate=widgets.md_escape(gate.rate_words(k.city_rate, False)),
-        )
-    )
-    for comparison in k.comparisons:
-        st.caption(widgets.md_escape(comparison.statement))
+        ),
+        *(widgets.md_escape(comparison.statement) for comparison in k.comparisons),
+    ]
     if k.sustained_share:
-        st.markdown(widgets.md_escape(k.sustained_share.capitalize() + "."))
-    for line in k.extra:
-        st.markdown(widgets.md_escape(line))
+        lines.append(widgets.md_escape(k.sustained_share.capitalize() + "."))
+    lines += [widgets.md_escape(line) for line in k.extra]
+    st.markdown("\n\n".join(lines))
     render_how_counted(city, k.area.filters)
     left, right = st.columns(2)
     with left:

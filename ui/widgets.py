@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from query import gate, i18n
@@ -139,7 +140,7 @@ def provenance_footer(city: CityData, kinds: tuple[str, ...]) -> None:
             + "**\n"
             + "\n".join(lines)
             + "\n\n"
-            + _("More on the *Data & downloads* and *About* pages.")
+            + _("More on the “Data & downloads” and “About” pages.")
         )
 
 
@@ -159,15 +160,23 @@ def table(published: gate.PublishedTable, **options) -> None:
 
 def short_table(published: gate.PublishedTable) -> None:
     """A few rows the gate issued, as a plain HTML table: a screen reader reads it as a table, and the
-    browser loads no data grid for it (the grid's code and canvas cost a phone a fifth of a second).
+    browser loads no data grid and no Arrow decoder for it (their code costs a phone most of a second).
 
-    st.table reads every cell as Markdown, so each value and header is escaped to literal text."""
+    It is written as a Markdown table, so each value and header is escaped to literal text."""
     if not isinstance(published, gate.PublishedTable):
         raise TypeError("only a PublishedTable can be shown as a table")
     frame = published.frame.rename(columns=i18n.header)
-    literal = frame.map(_literal_cell)
-    literal.columns = [md_escape(c) for c in frame.columns]
-    st.table(literal, hide_index=True, border="horizontal")
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
+    lines = [
+        _table_row(md_escape(c) for c in frame.columns),
+        _table_row("---:" if is_number else "---" for is_number in numeric),
+        *(_table_row(_literal_cell(v) for v in row) for row in frame.itertuples(index=False, name=None)),
+    ]
+    st.markdown("\n".join(lines))
+
+
+def _table_row(cells) -> str:
+    return "| " + " | ".join(cells) + " |"
 
 
 def _literal_cell(value: object) -> str:
