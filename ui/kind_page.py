@@ -55,30 +55,36 @@ def render(kind: str) -> None:
 
 
 def _headline(published: gate.PublishedPage, description: str) -> None:
+    """The count in a sentence, then the second unit and the change, in one block of text: a
+    row of metric cards drew three more elements and their tooltip before the first chart."""
     figures = published.figures
     sentence = f"**{description}: {widgets.md_escape(published.headline_words)}**"
     if figures.change_vs_year_before_pct is not None:
         sentence += ", " + widgets.format_change(figures.change_vs_year_before_pct, _("a year before"))
-    st.container(key="headline").markdown(sentence + ".")
-    cols = st.columns(3)
-    with cols[0]:
-        widgets.figure(i18n.term(published.record_unit).capitalize(), published.headline)
+    details = []
     if published.units_text is not None:
-        with cols[1]:
-            widgets.figure(i18n.term(str(published.unit_label)).capitalize(), published.units_text)
+        details.append(f"**{published.units_text}** {i18n.term(str(published.unit_label))}")
     if figures.previous_count is not None and figures.change_vs_previous_pct is not None:
-        with cols[2]:
-            widgets.figure(
-                _("Change vs the period before"),
-                i18n.signed_percent(figures.change_vs_previous_pct),
-                help=_("{count} {unit} in {window}").format(
-                    count=i18n.number(figures.previous_count),
-                    unit=i18n.term(published.record_unit),
-                    window=_window(figures.previous_window),
-                ),
+        details.append(
+            _("change vs the period before: **{change}** ({count} {unit} in {window})").format(
+                change=i18n.signed_percent(figures.change_vs_previous_pct),
+                count=i18n.number(figures.previous_count),
+                unit=i18n.term(published.record_unit),
+                window=_window(figures.previous_window),
             )
+        )
     if figures.is_partial:
-        st.caption(_("The chosen period reaches beyond the data available, so comparisons may understate."))
+        details.append(
+            _("the chosen period reaches beyond the data available, so comparisons may understate")
+        )
+    st.container(key="headline").markdown(sentence + "." + _details(details))
+
+
+def _details(details: list[str]) -> str:
+    if not details:
+        return ""
+    joined = "; ".join(details)
+    return "\n\n" + joined[:1].upper() + joined[1:] + "."
 
 
 def _window(window) -> str:
