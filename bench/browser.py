@@ -1,6 +1,7 @@
 """Speed a person feels: every page in real Chromium, against a bare Streamlit floor measured in the same run.
 
-    python -m bench.browser                 # every page at 1400×1000 and 390×844 (about 25 minutes)
+    python -m bench.browser                 # every page at 1400×1000 and 390×844 (about 50 minutes)
+    python -m bench.browser --changes 10   # the same with 10 filter changes per page (about 35 minutes)
     python -m bench.browser --before-dir /tmp/old-checkout   # that commit measured in the same run
 
 Per page and viewport, in a fresh browser context per visit: the time from navigation to the last
@@ -76,7 +77,7 @@ SETTLED = """(quiet) => {
 
 @dataclass(frozen=True)
 class Options:
-    visits: int = 3
+    visits: int = 7
     changes: int = 20
     pages: tuple[str, ...] = PAGES
     viewports: tuple[str, ...] = ("desktop", "phone")
@@ -297,7 +298,8 @@ def _demo_cache() -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.browser", description=__doc__.split("\n")[0])
-    parser.add_argument("--visits", type=int, default=3, help="fresh visits per page and viewport")
+    # Seven: the p50 of three fresh visits moved by a tenth between runs of the same code here.
+    parser.add_argument("--visits", type=int, default=7, help="fresh visits per page and viewport")
     parser.add_argument("--changes", type=int, default=20, help="filter changes in the warm session")
     parser.add_argument("--page", action="append", choices=PAGES, help="only these pages (repeatable)")
     parser.add_argument("--viewport", action="append", choices=tuple(VIEWPORTS), help="only these")

@@ -133,9 +133,8 @@ def provenance_footer(city: CityData, kinds: tuple[str, ...]) -> None:
             )
         )
     if lines:
-        st.divider()
-        st.caption(
-            "**"
+        st.caption(  # the rule above it in the same element: one element fewer on every page
+            "---\n\n**"
             + _("Sources")
             + "**\n"
             + "\n".join(lines)
