@@ -174,10 +174,9 @@ def filter_changes(browser, url: str, viewport: str, count: int) -> list[float]:
     return times
 
 
-def _url(base: str, app: str, page: str) -> str:
-    if app == "floor":
-        return f"{base}/?page={page}"
-    return f"{base}/{'' if page == 'overview' else page}"  # the overview is the site's root
+def _url(base: str, page: str) -> str:
+    """The page's url path, the same in the app and the floor; the overview is the site's root."""
+    return f"{base}/{'' if page == 'overview' else page}"
 
 
 def run(options: Options, cache: Path) -> list[Row]:
@@ -205,11 +204,11 @@ def run(options: Options, cache: Path) -> list[Row]:
                 row = Row(page, viewport, {n: [] for n in bases}, {n: [] for n in bases})
                 for _ in range(options.visits):  # interleaved: a busy moment costs every app alike
                     for name, base in bases.items():
-                        row.visits[name].append(visit(browser, _url(base, name, page), viewport))
+                        row.visits[name].append(visit(browser, _url(base, page), viewport))
                 if page in CHART_PAGES and options.changes:
                     for name, base in bases.items():
                         row.changes_ms[name] = filter_changes(
-                            browser, _url(base, name, page), viewport, options.changes
+                            browser, _url(base, page), viewport, options.changes
                         )
                 print(_line(row), flush=True)
                 rows.append(row)

@@ -1,8 +1,8 @@
 """The floor of `python -m bench.browser`: a bare Streamlit app drawing each page's charts, nothing else.
 
-For every page of the dashboard (`?page=crime`, ...) it draws the same number and kinds of plotly
-charts from the same snapshots (the usual pattern: pandas frames held by `st.cache_data`, grouped
-per view), with a "From" date in the sidebar that redraws every chart, as the dashboard's does. It
+For every page of the dashboard, at the same url path (`/crime`, ...), it draws the same number
+and kinds of plotly charts from the same snapshots (the usual pattern: pandas frames held by
+`st.cache_data`, grouped per view), with a "From" date in the sidebar that redraws every chart, as the dashboard's does. It
 has no disclosure gate, no captions, no tables and no styling: what Streamlit and plotly alone cost.
 The map is the dashboard's own boundaries, so the browser draws the same shapes.
 """
@@ -97,21 +97,37 @@ def since(kind: str, start: date) -> pd.DataFrame:
     return df[df["occurred_date"] >= start]
 
 
-page = st.query_params.get("page", "overview")
+def draw(page: str, start: date) -> None:
+    st.title(page)
+    if page == "overview":
+        for kind in SOURCES:
+            st.plotly_chart(line(since(kind, start)))
+    elif page in KIND_OF_PAGE:
+        kind_charts(KIND_OF_PAGE[page], since(KIND_OF_PAGE[page], start))
+    elif page == "neighborhood":
+        for kind in SOURCES:
+            df = since(kind, start)
+            df = df[df["neighborhood_id"] == df["neighborhood_id"].iloc[0]]
+            st.plotly_chart(line(df))
+            st.plotly_chart(bars(df, CATEGORY[kind]))
+            if kind == "use_of_force":
+                st.plotly_chart(compare(df, "subject_race"))
+    else:
+        st.markdown("A bare text page.")
+
+
+def _page(name: str) -> st.Page:
+    # At the dashboard's own url path: a deep link costs a Streamlit app one more round of start-up
+    # requests than the site's root (its first guess of the server's base path is the page's path).
+    return st.Page(
+        lambda: draw(name, start),
+        title=name,
+        url_path="home" if name == "overview" else name,
+        default=name == "overview",
+    )
+
+
+PAGES = ("overview", *KIND_OF_PAGE, "neighborhood", "data", "about")
+navigation = st.navigation([_page(name) for name in PAGES], position="hidden")
 start = st.sidebar.date_input("From", value=date(2024, 1, 1), format="YYYY-MM-DD")
-st.title(page)
-if page == "overview":
-    for kind in SOURCES:
-        st.plotly_chart(line(since(kind, start)))
-elif page in KIND_OF_PAGE:
-    kind_charts(KIND_OF_PAGE[page], since(KIND_OF_PAGE[page], start))
-elif page == "neighborhood":
-    for kind in SOURCES:
-        df = since(kind, start)
-        df = df[df["neighborhood_id"] == df["neighborhood_id"].iloc[0]]
-        st.plotly_chart(line(df))
-        st.plotly_chart(bars(df, CATEGORY[kind]))
-        if kind == "use_of_force":
-            st.plotly_chart(compare(df, "subject_race"))
-else:
-    st.markdown("A bare text page.")
+navigation.run()

@@ -14,7 +14,7 @@ from ui.filters import Selection
 def render() -> None:
     selection: Selection = st.session_state["selection"]
     city = session.open_current(selection.city_id)
-    st.title(_("About & methodology"))
+    st.title(_("About & methodology"), anchor=False)
     if city is not None:
         widgets.synthetic_notice(city)
     st.markdown(
@@ -23,7 +23,7 @@ def render() -> None:
             "the same figures, with where they came from and as of when. It does not collect data of its own."
         )
     )
-    st.header(_("What is counted"))
+    st.header(_("What is counted"), anchor=False)
     for schema in SCHEMAS.values():
         # A score kind is not counted: its figures are averages a publisher gave (store/schema.py).
         st.markdown(
@@ -41,7 +41,7 @@ def render() -> None:
             "time zone{zone}. Months are calendar months in that zone."
         ).format(zone=zone)
     )
-    st.header(_("How places are assigned"))
+    st.header(_("How places are assigned"), anchor=False)
     st.markdown(
         _(
             "Each record is placed in a neighborhood once, when it is fetched. Where the source publishes a location, "
@@ -52,7 +52,7 @@ def render() -> None:
             "usually moved to the block or an intersection by the publisher to protect privacy: maps are approximate."
         )
     )
-    st.header(_("Survey scores"))
+    st.header(_("Survey scores"), anchor=False)
     st.markdown(
         _(
             "Where a city publishes residents' survey scores (trust in the police, feeling safe, whether "
@@ -64,7 +64,7 @@ def render() -> None:
             "place and months for comparison; the page does not say that one moved the other."
         )
     )
-    st.header(_("Small numbers"))
+    st.header(_("Small numbers"), anchor=False)
     st.markdown(widgets.md_escape(settings.SITE.disclosure.note()))
     st.markdown(
         _(
@@ -73,7 +73,7 @@ def render() -> None:
             "Where a source publishes a person identifier, the threshold counts distinct people."
         )
     )
-    st.header(_("Subtracting one view from another"))
+    st.header(_("Subtracting one view from another"), anchor=False)
     st.markdown(
         _(
             "Hiding small cells in one table is not enough on a site where every view is a link: two views one "
@@ -95,7 +95,7 @@ def render() -> None:
             "(incidents by month, category and neighborhood, without a filter on who) are not suppressed."
         )
     )
-    st.header(_("Records, row by row"))
+    st.header(_("Records, row by row"), anchor=False)
     rows = (
         _("Race, sex and age columns are published on this site")
         if settings.SITE.is_demographic_rows_enabled
@@ -119,7 +119,7 @@ def render() -> None:
             "of every ranking."
         )
     )
-    st.header(_("Caveats"))
+    st.header(_("Caveats"), anchor=False)
     st.markdown(
         _(
             "- **Preliminary data.** Police data is revised: offenses are reclassified, reports are found unfounded, "
@@ -134,7 +134,7 @@ def render() -> None:
             "and do not by themselves show cause."
         )
     )
-    st.header(_("Downloads"))
+    st.header(_("Downloads"), anchor=False)
     st.markdown(
         _(
             "Downloads are UTF-8 CSV files (RFC 4180) with a notes file stating the filter in words, the sources, "

@@ -18,7 +18,7 @@ from ui.quality import render_quality
 def render() -> None:
     selection: Selection = st.session_state["selection"]
     city = session.open_current(selection.city_id)
-    st.title(_("Data & downloads"))
+    st.title(_("Data & downloads"), anchor=False)
     if city is None:
         st.info(_("No data has been published yet."))
         return
@@ -26,7 +26,7 @@ def render() -> None:
     st.markdown(_("Every figure on this site comes from the sources below, as fetched at the time shown."))
     for source in session.provenance(city.city_id, city.snapshot_key):
         _source_card(city, selection, source)
-    st.header(_("Data dictionary"))
+    st.header(_("Data dictionary"), anchor=False)
     for kind in (*city.kinds_with_data(), *city.score_kinds_with_data()):
         schema = schema_for(kind)
         with st.expander(
@@ -42,7 +42,7 @@ def render() -> None:
 
 
 def _source_card(city: CityData, selection: Selection, source: gate.SourceProvenance) -> None:
-    st.header(widgets.md_escape(source.title))
+    st.header(widgets.md_escape(source.title), anchor=False)
     facts = {
         _("Publisher"): source.publisher,
         _("Dataset"): source.landing_page,

@@ -21,7 +21,7 @@ from ui.filters import Selection
 def render() -> None:
     selection: Selection = st.session_state["selection"]
     city = session.open_current(selection.city_id)
-    st.title(_("Did it make a difference?"))
+    st.title(_("Did it make a difference?"), anchor=False)
     if city is None or not city.kinds_with_data():
         st.info(_("No data has been published yet."))
         return
@@ -40,7 +40,7 @@ def render() -> None:
     if report.refusal:
         st.warning(report.refusal)
         return
-    st.header(widgets.md_escape(chosen.title or _("Unnamed initiative")))
+    st.header(widgets.md_escape(chosen.title or _("Unnamed initiative")), anchor=False)
     places = ", ".join(report.covered_names)
     st.markdown(
         widgets.md_escape(
@@ -103,7 +103,7 @@ def _own(city: CityData) -> gate.Initiative | None:
 
 
 def _measure(result, start: date, number: int) -> None:
-    st.subheader(widgets.md_escape(result.measure))
+    st.subheader(widgets.md_escape(result.measure), anchor=False)
     st.markdown(
         f"**{widgets.md_escape(_(result.verdict).capitalize())}.** {widgets.md_escape(result.sentence)}"
     )
@@ -148,6 +148,6 @@ def _brief_links(report: gate.InitiativeReport, is_own: bool) -> None:
 
 
 def _assumptions(report: gate.InitiativeReport) -> None:
-    st.subheader(_("What this comparison assumes"))
+    st.subheader(_("What this comparison assumes"), anchor=False)
     st.markdown("\n".join(f"- {widgets.md_escape(_(line))}" for line in report.assumptions))
     st.caption(_("To share this result, copy the page's address: it holds every choice above."))

@@ -24,7 +24,7 @@ MAP_KEY = "chart_map"
 def render(kind: str) -> None:
     selection: Selection = st.session_state["selection"]
     city = session.open_current(selection.city_id)
-    st.title(i18n.term(gate.schema_for(kind).page_title))
+    st.title(i18n.term(gate.schema_for(kind).page_title), anchor=False)
     if city is None or not city.has_data(kind):
         st.info(_("There is no data of this kind for this city yet."))
         return
@@ -102,7 +102,7 @@ def _trend_and_categories(city: CityData, published: gate.PublishedPage, descrip
     filters = published.filters
     left, right = st.columns(2)
     with left:
-        st.header(_("Month by month"))
+        st.header(_("Month by month"), anchor=False)
         widgets.chart_with_table(
             charts.trend(published.trend, unit),
             published.trend,
@@ -115,7 +115,7 @@ def _trend_and_categories(city: CityData, published: gate.PublishedPage, descrip
         )
     with right:
         words = i18n.term(gate.CATEGORY_WORDS[filters.kind])
-        st.header(_("By {breakdown}").format(breakdown=words))
+        st.header(_("By {breakdown}").format(breakdown=words), anchor=False)
         widgets.chart_with_table(
             charts.ranked_bars(
                 published.by_category,
@@ -132,7 +132,7 @@ def _trend_and_categories(city: CityData, published: gate.PublishedPage, descrip
             download_file=_table_download(city, filters, published.by_category),
         )
     if len(published.by_finding.frame):
-        st.header(_("By finding"))
+        st.header(_("By finding"), anchor=False)
         widgets.chart_with_table(
             charts.ranked_bars(
                 published.by_finding, unit, label="finding", text="label", vocabulary="finding"
@@ -172,7 +172,7 @@ def _map_and_ranking(city: CityData, filters: gate.Filters, is_rate: bool) -> No
     unit = i18n.term(city.unit_plural(filters.kind))
     value_label = _("{unit} per 1,000 residents per year").format(unit=unit) if is_rate else unit
     area = _area(label)
-    st.header(_("By {breakdown}").format(breakdown=area))
+    st.header(_("By {breakdown}").format(breakdown=area), anchor=False)
     left, right = st.columns([3, 2])
     with left:
         if city.boundaries:
@@ -251,7 +251,7 @@ def _demographics(city: CityData, published: gate.PublishedPage) -> None:
     who = i18n.term(gate.PERSON_PREFIX[filters.kind])
     unit = i18n.term(published.record_unit)
     scope = widgets.md_escape(published.demographic_scope)
-    st.header(_("Who the {unit} were about").format(unit=unit))
+    st.header(_("Who the {unit} were about").format(unit=unit), anchor=False)
     st.caption(
         _(
             "Breakdowns by who cover {scope}, whatever the dates, places and other filters chosen: they are "
@@ -298,7 +298,7 @@ def _demographics(city: CityData, published: gate.PublishedPage) -> None:
 
 
 def _records(city: CityData, filters: gate.Filters, published: gate.PublishedPage) -> None:
-    st.header(_("The records"))
+    st.header(_("The records"), anchor=False)
     # Listing rows costs more than every chart together on a large feed, so it waits to be asked for.
     if st.toggle(_("Show the matching records"), key="show_records"):
         view = session.records_view(city.city_id, city.snapshot_key, filters, settings.TABLE_PREVIEW_ROWS)

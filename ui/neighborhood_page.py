@@ -21,7 +21,7 @@ from ui.source_check import render_how_counted
 def render() -> None:
     selection: Selection = st.session_state["selection"]
     city = session.open_current(selection.city_id)
-    st.title(_("Neighborhood brief"))
+    st.title(_("Neighborhood brief"), anchor=False)
     if city is None or not city.kinds_with_data():
         st.info(_("No data has been published yet."))
         return
@@ -63,7 +63,7 @@ def _voice(brief: gate.Brief) -> None:
     """What residents said: the latest trust and safety scores here and city-wide, and their change."""
     if not brief.voice:
         return
-    st.header(_("Community sentiment"))
+    st.header(_("Community sentiment"), anchor=False)
     hood = widgets.md_escape(brief.hood_name)
     widgets.short_table(gate.brief_voice_rows(brief))
     notes = [widgets.md_escape(note) for note in brief.voice_notes]
@@ -88,7 +88,7 @@ def _changes(city: CityData) -> None:
         for line in gate.source_quality(source.manifest, settings.SITE).changes
     ]
     if lines:
-        st.header(_("What changed since the previous snapshot"))
+        st.header(_("What changed since the previous snapshot"), anchor=False)
         for line in lines:
             st.caption(widgets.md_escape(line))
 
@@ -108,7 +108,9 @@ def _asked(city: CityData) -> tuple[gate.Initiative, ...]:
 
 def _initiative(report: gate.InitiativeReport) -> None:
     chosen = report.initiative
-    st.header(widgets.md_escape(_("Did it make a difference? {title}").format(title=chosen.title)))
+    st.header(
+        widgets.md_escape(_("Did it make a difference? {title}").format(title=chosen.title)), anchor=False
+    )
     st.caption(
         widgets.md_escape(
             _(
@@ -142,7 +144,7 @@ def _pick(city: CityData, selection: Selection) -> str | None:
 def _kind(city: CityData, brief, k) -> None:
     hood = widgets.md_escape(brief.hood_name)
     unit = i18n.term(k.unit)
-    st.header(i18n.term(k.title))
+    st.header(i18n.term(k.title), anchor=False)
     window = (
         f"{i18n.day_month_year(k.window[0], padded=True)} – {i18n.day_month_year(k.window[1], padded=True)}"
     )

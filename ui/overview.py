@@ -20,10 +20,10 @@ def render() -> None:
     selection: Selection = st.session_state["selection"]
     city = session.open_current(selection.city_id)
     if city is None:
-        st.title(_("Policing data dashboard"))
+        st.title(_("Policing data dashboard"), anchor=False)
         st.info(_("No data has been published yet. Run `python -m loaders refresh` to fetch the feeds."))
         return
-    st.title(_("{city}: policing at a glance").format(city=widgets.md_escape(city.name)))
+    st.title(_("{city}: policing at a glance").format(city=widgets.md_escape(city.name)), anchor=False)
     widgets.synthetic_notice(city)
     widgets.freshness_banner(city, city.kinds_with_data())
     # No dates chosen: each kind's own latest 12 complete months (the query side picks them).
@@ -38,7 +38,7 @@ def render() -> None:
 
 
 def _kind_card(city: CityData, selection: Selection, view, headline: str, top: gate.PublishedTable) -> None:
-    st.header(i18n.term(view.title))
+    st.header(i18n.term(view.title), anchor=False)
     if not view.has_data:
         st.caption(_("No data published for this city."))
         return
@@ -93,7 +93,7 @@ def _kind_card(city: CityData, selection: Selection, view, headline: str, top: g
 
 
 def _freshness_table(city: CityData) -> None:
-    st.header(_("How fresh is each feed?"))
+    st.header(_("How fresh is each feed?"), anchor=False)
     now = datetime.now(UTC)
     rows = []
     for source in session.provenance(city.city_id, city.snapshot_key):

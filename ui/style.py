@@ -1,5 +1,8 @@
 """The site's look on every page: contrast, a visible focus ring, a phone's tap targets (the CSS is
 `ui/assets/site.css`, handed over by ui/widgets.py), and whether the visitor is on a phone.
+
+Headings are drawn with `anchor=False`: the link icon Streamlit puts beside each shows only on hover
+(which a finger does not have) and is one more element per heading for a phone to draw.
 """
 
 from __future__ import annotations

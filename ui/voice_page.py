@@ -22,7 +22,7 @@ CITY_CHOICE = ""  # the place picker's "whole city" option
 def render() -> None:
     selection: Selection = st.session_state["selection"]
     city = session.open_current(selection.city_id)
-    st.title(_("Community voice"))
+    st.title(_("Community voice"), anchor=False)
     kinds = city.score_kinds_with_data() if city is not None else ()
     if not kinds:
         st.info(_("This city publishes no survey scores of residents' trust or sense of safety yet."))
@@ -71,7 +71,7 @@ def _scale_words(view: gate.VoiceView) -> str:
 
 
 def _measures(view: gate.VoiceView) -> None:
-    st.header(_("Trust and safety over time"))
+    st.header(_("Trust and safety over time"), anchor=False)
     scale = (view.scale.low, view.scale.high)
     caption = _(
         "{place}: each measure's published monthly score (solid) beside the whole city's (dashed), "
@@ -86,7 +86,7 @@ def _measures(view: gate.VoiceView) -> None:
 
 
 def _groups(city: CityData, hood_id, window, view: gate.VoiceView) -> None:
-    st.header(_("Between groups of residents"))
+    st.header(_("Between groups of residents"), anchor=False)
     if not view.group_types:
         st.caption(_("The publisher gives no scores by group of residents."))
         return
@@ -132,7 +132,7 @@ def _records(city: CityData, view: gate.VoiceView) -> None:
     kinds = city.kinds_with_data()
     if not kinds:
         return
-    st.header(_("What the records show for the same place and months"))
+    st.header(_("What the records show for the same place and months"), anchor=False)
     st.caption(
         _(
             "Monthly counts of records for {place}, {span}, shown beside the scores for comparison. "
@@ -146,7 +146,7 @@ def _records(city: CityData, view: gate.VoiceView) -> None:
         )
         published = session.page(city.city_id, city.snapshot_key, filters)
         with column:
-            st.subheader(widgets.md_escape(gate.schema_for(kind).page_title))
+            st.subheader(widgets.md_escape(gate.schema_for(kind).page_title), anchor=False)
             widgets.plot(charts.trend(published.trend, published.record_unit), key=f"voice_records_{kind}")
             st.caption(
                 _("{place}: {unit} per month; {total} in all.").format(
