@@ -35,7 +35,7 @@ def render() -> None:
             )
         ):
             st.caption(i18n.term(schema.unit_note))
-            widgets.table(gate.dictionary_table(kind))
+            widgets.short_table(gate.dictionary_table(kind))
             widgets.download(
                 _("Download the dictionary (CSV)"), gate.dictionary_file(kind), key=f"dictionary_{kind}"
             )
@@ -62,7 +62,7 @@ def _source_card(city: CityData, selection: Selection, source: gate.SourceProven
         _("Snapshot"): source.snapshot_id,
     }
     frame = pd.DataFrame({"": list(facts), _("Value"): list(facts.values())})
-    widgets.table(gate.plain_table(frame, "source"))
+    widgets.short_table(gate.plain_table(frame, "source"))
     render_quality(source)
     filters = selection.filters(source.kind)
     described = filters.describe(city.neighborhood_names)

@@ -1,7 +1,7 @@
 """Small Streamlit pieces every page uses: banners, provenance, a chart with its table and download.
 
 This is the only module that hands values to Streamlit's publishing elements (st.dataframe,
-st.metric, st.download_button, st.plotly_chart), and each of those functions accepts only what the
+st.download_button, st.plotly_chart), and each of those functions accepts only what the
 disclosure gate issued (a PublishedTable, an ExportFile, a figure charts.py built from a
 PublishedTable); tests/test_gate_only.py checks both.
 """
@@ -225,9 +225,11 @@ def download_later(label: str, make: Callable[[], gate.ExportFile], file_name: s
     )
 
 
-def figure(label: str, value: str, *, help: str | None = None, delta: str | None = None) -> None:
-    """A headline number, already worded by the gate (a count, or why it is hidden)."""
-    st.metric(md_escape(label), value, help=help, delta=delta, delta_color="off")
+def figure(label: str, value: str, *, delta: str | None = None) -> None:
+    """A headline number, already worded by the gate (a count, or why it is hidden), as one line of
+    text: a metric card loads its own code and number formatter in a phone's browser."""
+    line = f"{md_escape(label)}: **{md_escape(value)}**"
+    st.markdown(line + (f" ({md_escape(delta)})" if delta else ""))
 
 
 def plot(fig: charts.Chart, *, key: str, on_select=None, static: bool = False) -> object:
