@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.page_tables import short_table_rows
+
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 PAGE = "pages/community-voice.py"
 # Words that claim one thing made another happen; the page sets evidence side by side only.
@@ -88,12 +90,7 @@ def test_neighborhood_page_shows_the_latest_trust_and_safety_scores(app, demo_ca
     city = gate.open_city(demo_cache, "demo")
     first = sorted(city.neighborhood_names, key=lambda i: city.neighborhood_names[i])[0]
     brief = gate.neighborhood_brief(city, first, (None, None), gate.SitePolicy())
-    rows = [  # the scores' short table, its cells Markdown-escaped
-        [cell.strip().replace("\\", "") for cell in line.strip().strip("|").split(" | ")]
-        for m in app.markdown
-        if m.value.startswith("| ")
-        for line in m.value.splitlines()[2:]
-    ]
+    rows = short_table_rows(app)  # the scores' short table
     for item in brief.voice:
         score = next(r[3] for r in rows if r[:2] == [gate.measure_words(item.measure), item.place])
         assert score.startswith(f"{item.score:.1f};")
