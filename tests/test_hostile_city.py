@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from store.cityindex import read_city_index, write_city_index
 from tests import query_fixtures
+from tests.page_tables import short_tables
 from tests.query_fixtures import CITY, TZ, row, write_city
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
@@ -38,7 +39,7 @@ FORMULA = '=HYPERLINK("https://evil.example","go")'
 RTL = "abc\u202edcba\u202c"
 NUL = "nul\x00byte"
 LONG = "L" * 100_000
-# "|" would split a cell of a Markdown table (the overview's short tables) if it were not escaped.
+# "|" would split a cell of a Markdown table, "<td>" one of an HTML table, if either were not escaped.
 HOSTILE_NAMES = {"alder": LINK, "birch": IMAGE + " | " + HTML, "cedar": DIRECTIVE + " " + MATH}
 CATEGORIES = [FORMULA, RTL, NUL, LONG, LINK, HTML]
 PAYLOADS = [LINK, LINK_IN_URL, IMAGE, HTML, DIRECTIVE, MATH]  # what must never reach Markdown unescaped
@@ -123,14 +124,9 @@ def _texts(app) -> list[str]:
     return out
 
 
-def _table_cells_per_row(text: str) -> set[int]:
-    """A Markdown table's cells per row, counting only unescaped "|" (one set member when intact)."""
-    return {len(re.findall(r"(?<!\\)\|", line)) for line in text.splitlines()}
-
-
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_shows_hostile_values_as_literal_text(hostile_cache, monkeypatch, page):
-    """No payload reaches Markdown unescaped, no control character is shown, and the literal text does appear."""
+    """No payload reaches Markdown or HTML unescaped, no control character is shown, and the literal text does appear."""
     monkeypatch.setenv("DASHBOARD_CACHE", str(hostile_cache))
     app = AppTest.from_file(APP, default_timeout=90)
     app.query_params["city"] = CITY
@@ -146,9 +142,12 @@ def test_every_page_shows_hostile_values_as_literal_text(hostile_cache, monkeypa
             assert payload not in text, (page, payload, text[:300])
         assert not INVISIBLE.search(text), (page, text[:300])
         assert len(text) < 20_000, (page, len(text))
-        if text.startswith("| "):
-            assert len(_table_cells_per_row(text)) == 1, (page, text[:300])
-    shown = " ".join(_unescape(t) for t in texts)
+    for table in short_tables(app):  # HTML written by us: table markup only, every row whole
+        assert table.tags <= {"table", "thead", "tbody", "tr", "th", "td"}, (page, table.tags)
+        assert len({len(row) for row in table.rows}) == 1, (page, table.rows[:3])
+    cells = [cell for table in short_tables(app) for row in table.rows for cell in row]
+    assert not any(INVISIBLE.search(cell) for cell in cells), page
+    shown = " ".join(_unescape(t) for t in texts) + " " + " ".join(cells)
     if page != "pages/about.py":  # the only page that names no source or place
         assert LINK in shown  # a hostile source title or neighborhood name, as words a reader can see
     assert f"“{LINK_IN_URL}”" in shown  # the notice quotes the link's value literally
