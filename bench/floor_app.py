@@ -2,7 +2,8 @@
 
 For every page of the dashboard, at the same url path (`/crime`, ...), it draws the same number
 and kinds of plotly charts from the same snapshots (the usual pattern: pandas frames held by
-`st.cache_data`, grouped per view), with a "From" date in the sidebar that redraws every chart, as the dashboard's does. It
+`st.cache_data`, grouped per view), with a "From" date at the top of every page that redraws every
+chart, where and as the dashboard's does. It
 has no disclosure gate, no captions, no tables and no styling: what Streamlit and plotly alone cost.
 The map is the dashboard's own boundaries, so the browser draws the same shapes.
 """
@@ -129,5 +130,6 @@ def _page(name: str) -> st.Page:
 
 PAGES = ("overview", *KIND_OF_PAGE, "neighborhood", "data", "about")
 navigation = st.navigation([_page(name) for name in PAGES], position="hidden")
-start = st.sidebar.date_input("From", value=date(2024, 1, 1), format="YYYY-MM-DD")
+# Above the page, as the dashboard's filters are (a phone reaches them without opening the sidebar).
+start = st.date_input("From", value=date(2024, 1, 1), format="YYYY-MM-DD")
 navigation.run()
