@@ -56,3 +56,12 @@ def short_tables(app) -> list[ShortTable]:
 def short_table_rows(app) -> list[list[str]]:
     """Every body row of every short table on the page, each cell as a reader sees it."""
     return [row for table in short_tables(app) for row in table.rows[1:]]
+
+
+def open_every_expander(app) -> None:
+    """Open every expander that builds its content only when opened (a keyed one), and run again."""
+    keys = [e.proto.id.split("-", 2)[-1] for e in app.expander if e.proto.id.startswith("$$ID-")]
+    for key in keys:
+        if key in app.session_state:
+            app.session_state[key] = True
+    app.run()

@@ -13,7 +13,7 @@ from loaders.refresh import RefreshOptions, refresh
 from query import Filters, open_city, page_aggregates
 from store import snapshots
 from tests import real_shapes
-from tests.page_tables import short_table_rows
+from tests.page_tables import open_every_expander, short_table_rows
 
 YEARS = (2021, 2022, 2023)
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
@@ -128,6 +128,7 @@ def test_data_page_tells_readers_the_unit_rules_and_quality(tmp_path, feed_serve
     app.query_params["city"] = "oakvale"
     app.run()
     app.switch_page("pages/data.py").run()
+    open_every_expander(app)  # each source's account is built when a reader opens it
     assert not app.exception, [e.message for e in app.exception]
     texts = " ".join([m.value for m in app.markdown] + [c.value for c in app.caption])
     assert "Complaint Type is “Civilian”" in texts and "content hash" in texts

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.page_tables import short_table_rows
+from tests.page_tables import open_every_expander, short_table_rows
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
 PAGE = "pages/community-voice.py"
@@ -101,6 +101,7 @@ def test_data_page_lists_the_survey_with_its_reshaping_rules(app):
     """The data page names the synthetic survey source, its rules in words and its dictionary."""
     app.run()
     app.switch_page("pages/data.py").run()
+    open_every_expander(app)
     assert not app.exception, [e.message for e in app.exception]
     texts = (" ".join(_texts(app)) + " ".join(s.value for s in app.subheader)).replace("\\", "")
     assert "Resident survey: trust and safety scores (synthetic)" in texts

@@ -29,16 +29,18 @@ def render() -> None:
     st.header(_("Data dictionary"), anchor=False)
     for kind in (*city.kinds_with_data(), *city.score_kinds_with_data()):
         schema = schema_for(kind)
-        with st.expander(
-            _("{kind}: counted in {unit}").format(
-                kind=i18n.term(schema.title), unit=i18n.term(schema.unit_plural)
-            )
-        ):
-            st.caption(i18n.term(schema.unit_note))
-            widgets.short_table(gate.dictionary_table(kind))
-            widgets.download(
-                _("Download the dictionary (CSV)"), gate.dictionary_file(kind), key=f"dictionary_{kind}"
-            )
+        label = _("{kind}: counted in {unit}").format(
+            kind=i18n.term(schema.title), unit=i18n.term(schema.unit_plural)
+        )
+        # Built only when opened, as every expander on this page: most visitors open one or none.
+        dictionary = st.expander(label, key=f"dictionary_{kind}_open", on_change="rerun")
+        if dictionary.open:
+            with dictionary:
+                st.caption(i18n.term(schema.unit_note))
+                widgets.short_table(gate.dictionary_table(kind))
+                widgets.download(
+                    _("Download the dictionary (CSV)"), gate.dictionary_file(kind), key=f"dictionary_{kind}"
+                )
 
 
 def _source_card(city: CityData, selection: Selection, source: gate.SourceProvenance) -> None:
@@ -63,7 +65,7 @@ def _source_card(city: CityData, selection: Selection, source: gate.SourceProven
     }
     frame = pd.DataFrame({"": list(facts), _("Value"): list(facts.values())})
     widgets.short_table(gate.plain_table(frame, "source"))
-    render_quality(source)
+    render_quality(source, key=f"quality_{source.dataset_id}")
     filters = selection.filters(source.kind)
     described = filters.describe(city.neighborhood_names)
     refusal = gate.records_refusal(city, filters, settings.SITE)

@@ -10,13 +10,19 @@ from ui import settings, widgets
 from ui.widgets import md_escape
 
 
-def render_quality(source: gate.SourceProvenance) -> None:
+def render_quality(source: gate.SourceProvenance, *, key: str) -> None:
+    """An expander saying how the source is counted and how clean it is, built only when opened."""
     if source.manifest is None:
         return
     quality = gate.source_quality(source.manifest, settings.SITE)
-    with st.expander(
-        _("How these {unit} are counted, and how clean the data is").format(unit=term(quality.unit_plural))
-    ):
+    account = st.expander(
+        _("How these {unit} are counted, and how clean the data is").format(unit=term(quality.unit_plural)),
+        key=key,
+        on_change="rerun",
+    )
+    if not account.open:
+        return
+    with account:
         st.markdown(
             "\n".join(f"- {md_escape(rule)}" for rule in quality.rules) or _("No counting rules recorded.")
         )
