@@ -94,7 +94,7 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-filters.language_switch()
+filters.language_switch(page)
 session.store_notice(store_state)
 cities = session.city_ids()  # read once per view: the city index is a file
 fallback = session.default_city(cities)

@@ -8,6 +8,7 @@ import re
 import zipfile
 from datetime import date
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 from babel.messages import pofile
@@ -109,6 +110,7 @@ def _visible_text(app) -> str:
     texts += [e.label for e in app.expander]
     for name in ("multiselect", "selectbox", "toggle", "button_group", "date_input"):
         texts += [str(e.label) for e in app.get(name)]
+    texts += [e.proto.label for e in app.get("page_link")]
     return "\n".join(texts).replace("\\", "")
 
 
@@ -146,7 +148,7 @@ def test_a_spanish_page_shows_no_english_sentence(app, page):
     text = _visible_text(_open(app, page, lang="es"))
     left = sorted(piece for piece in _english_sentences() if piece in text)
     assert not left, left
-    assert "Idioma" in text  # the switch is there, worded in Spanish
+    assert "View in English" in text  # the way back, worded for a reader of English
 
 
 def test_spanish_headings_and_numbers_follow_the_spanish_locale(app):
@@ -166,24 +168,39 @@ def test_spanish_headings_and_numbers_follow_the_spanish_locale(app):
     assert re.search(r"\b(ene|feb|mar|abr|may|jun|jul|ago|sept|oct|nov|dic) 20\d\d\b", headline), headline
 
 
+def _switch_link(page, label: str) -> dict[str, list[str]]:
+    """The query of the page's language link (its label in the other language)."""
+    [link] = [link for link in page.get("page_link") if link.proto.label == label]
+    return parse_qs(link.proto.query_string)
+
+
+def _follow(page, query: dict[str, list[str]]):
+    """Open the same page with the link's query, as a click on it does."""
+    for key in list(page.query_params):
+        del page.query_params[key]
+    for key, values in query.items():
+        page.query_params[key] = values if len(values) > 1 else values[0]
+    page.run()
+    assert not page.exception, [e.message for e in page.exception]
+    return page
+
+
 def test_english_is_unchanged_without_lang(app):
-    """No lang in the link: English words, English numbers, and the switch offers Español."""
+    """No lang in the link: English words, English numbers, and a link offers the view in Spanish."""
     english = _open(app, "pages/crime.py")
     assert english.title[0].value == "Crime"
     assert re.search(r": [\d,]+ incidents\*\*", english.get("markdown")[0].value)
-    switch = [b for b in english.button_group if b.label == "Language"]
-    assert switch and switch[0].value == "en"
+    assert _switch_link(english, "Ver en español")["lang"] == ["es"]
     assert "lang" not in english.query_params
 
 
 def test_the_switch_puts_lang_es_in_the_link_and_turns_the_page_spanish(app):
-    """Clicking Español rewrites the link to lang=es (a shareable Spanish view) and the page in Spanish."""
+    """The "Ver en español" link is this view with lang=es; followed, the page is Spanish and says so."""
     page = _open(app, "pages/crime.py")
-    [switch] = [b for b in page.button_group if b.label == "Language"]
-    switch.set_value("es").run()
-    assert not page.exception
+    page = _follow(page, _switch_link(page, "Ver en español"))
     assert page.query_params.get("lang") == "es"
     assert page.title[0].value == "Delitos"
+    assert _switch_link(page, "View in English")["lang"] == ["en"]
 
 
 def test_a_spanish_link_with_english_filter_values_keeps_the_filter(app):
@@ -258,9 +275,7 @@ def test_switching_language_keeps_the_chosen_filters(app):
     page = _open(app, "pages/use-of-force.py")
     page.multiselect(key="force").set_value(["Firearm"]).run()
     page.button_group(key="measure").set_value("Per 1,000 residents").run()
-    [switch] = [b for b in page.button_group if b.label == "Language"]
-    switch.set_value("es").run()
-    assert not page.exception
+    page = _follow(page, _switch_link(page, "Ver en español"))
     assert page.multiselect(key="force").value == ["Firearm"]
     assert page.button_group(key="measure").value == "Per 1,000 residents"
     assert "Arma de fuego" in page.get("markdown")[0].value

@@ -26,3 +26,24 @@ def test_html_lang_follows_the_link_language(browser, app_url):
     assert page.locator("h1").first.inner_text() == "Crime"
     assert page.evaluate("() => document.documentElement.lang") == "en"
     page.context.close()
+
+
+def test_the_language_link_opens_the_same_view_in_the_other_language(browser, app_url):
+    """ "Ver en español" keeps the page and its choices (rates, in the link) and turns it Spanish; and back."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{app_url}/crime?measure=Per+1%2C000+residents")
+    wait_for_script(page)
+    page.get_by_role("link", name="Ver en español").click()
+    page.wait_for_function("() => location.search.includes('lang=es')", timeout=20_000)
+    wait_for_script(page)
+    page.wait_for_function("() => document.documentElement.lang === 'es'", timeout=20_000)
+    assert page.locator("h1").first.inner_text() == "Delitos"
+    assert "measure=" in page.evaluate("() => location.search")
+    checked = page.locator("[data-testid=stButtonGroup] button[aria-checked=true]").all_inner_texts()
+    assert "Por cada 1.000 residentes" in checked  # the rates chosen before, now worded in Spanish
+    page.get_by_role("link", name="View in English").click()
+    page.wait_for_function("() => document.documentElement.lang === 'en'", timeout=20_000)
+    wait_for_script(page)
+    assert page.locator("h1").first.inner_text() == "Crime"
+    assert page.evaluate("() => location.search") == "?measure=Per+1%2C000+residents"  # English needs no lang
+    page.context.close()

@@ -23,6 +23,9 @@ CATEGORY_KEY = {k: s.category_param for k, s in gate.SCHEMAS.items()}
 # switch shows them translated.
 MEASURES = ("Counts", "Per 1,000 residents")
 LANG_KEY = "lang"
+LANGUAGE_MEMORY = "_language"  # session state, not a widget: the language chosen last
+# Each offer in its own language: it is read by someone who does not read the page's.
+SWITCH_WORDS = {"es": "Ver en español", "en": "View in English"}
 
 
 @dataclass(frozen=True)
@@ -244,35 +247,33 @@ def _select(bar, label: str, options: list[str], key: str, default: str, notices
 
 
 def set_language_from_link() -> str:
-    """This run's language: the switch's value, else the link's `lang`, else English (before any word is drawn)."""
-    return i18n.set_language(st.session_state.get(LANG_KEY) or st.query_params.get(LANG_KEY))
+    """This run's language: the link's `lang`, else the one this visitor chose before (moving to
+    another page drops `lang` from the link), else English. Decided before any word is drawn."""
+    language = i18n.set_language(st.query_params.get(LANG_KEY) or st.session_state.get(LANGUAGE_MEMORY))
+    st.session_state[LANGUAGE_MEMORY] = language
+    return language
 
 
-def language_switch() -> None:
-    """The visible "English | Español" switch, kept in the link as `lang`, and the page's <html lang>."""
-    # Not bound to the URL by Streamlit: a bound widget writes its label ("Español") into the link,
-    # and the link must say lang=es. The callback keeps the link in step instead.
-    if LANG_KEY not in st.session_state:
-        st.session_state[LANG_KEY] = i18n.language()
-    if i18n.language() != i18n.DEFAULT_LANGUAGE and st.query_params.get(LANG_KEY) != i18n.language():
-        st.query_params[LANG_KEY] = i18n.language()  # moving to another page drops unbound parameters
-    st.sidebar.segmented_control(
-        _("Language"),
-        i18n.LANGUAGES,
-        required=True,
-        format_func=i18n.LANGUAGE_NAMES.get,
-        key=LANG_KEY,
-        on_change=_language_to_link,
-    )
-    widgets.page_language(st.sidebar)
+def language_switch(page: st.Page) -> None:
+    """A link to this same view in the other language, and the page's <html lang>.
 
-
-def _language_to_link() -> None:
-    chosen = i18n.normalise(st.session_state.get(LANG_KEY))
-    if chosen == i18n.DEFAULT_LANGUAGE:
+    A link, not a toggle: the browser draws it with no widget code, it can be opened in a new tab
+    or shared, and it carries every filter of the view (the filters are all in the link)."""
+    # Written by the script each run, or Streamlit leaves `lang` out of the address bar after a move
+    # to another page or a click on this link (it keeps the parameters of widgets and the script's).
+    if i18n.language() == i18n.DEFAULT_LANGUAGE:
         st.query_params.pop(LANG_KEY, None)
     else:
-        st.query_params[LANG_KEY] = chosen
+        st.query_params[LANG_KEY] = i18n.language()
+    other = next(code for code in i18n.LANGUAGES if code != i18n.language())
+    view = {key: st.query_params.get_all(key) for key in st.query_params}
+    st.sidebar.page_link(
+        page,
+        label=SWITCH_WORDS[other],
+        icon=":material/translate:",  # else the page's own icon
+        query_params={**view, LANG_KEY: other},
+    )
+    widgets.page_language(st.sidebar)
 
 
 def _adopt_link_values(key: str, options: list, label) -> set[str]:
