@@ -100,7 +100,10 @@ cities = session.city_ids()  # read once per view: the city index is a file
 fallback = session.default_city(cities)
 city_id = st.query_params.get("city") or fallback
 city_id = city_id if city_id in cities else fallback
-st.session_state["selection"] = filters.sidebar(
-    session.open_current(city_id), cities, fallback, filters.KIND_BY_PAGE.get(page.url_path)
-)
+if page.url_path in filters.PAGES_WITHOUT_FILTERS:
+    st.session_state["selection"] = filters.without_filters(city_id)
+else:
+    st.session_state["selection"] = filters.sidebar(
+        session.open_current(city_id), cities, fallback, filters.KIND_BY_PAGE.get(page.url_path)
+    )
 page.run()

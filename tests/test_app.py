@@ -87,6 +87,17 @@ def test_url_parameters_restore_the_filters(app):
     assert "Alder Park" in headline and "Jan 2021 – Jun 2022" in headline and "Electrical weapon" in headline
 
 
+def test_the_about_page_draws_no_filters_and_the_next_page_has_them_back(app):
+    """About has no figures, so no filters; the neighborhood and dates chosen before are there after it."""
+    _open(app, KIND_PAGES["crime_incident"], hood=["Alder Park"], **{"from": "2021-01-01"})
+    app.switch_page("pages/about.py").run()
+    assert not app.exception
+    assert not app.date_input and not app.multiselect and not app.button_group
+    app.switch_page(KIND_PAGES["use_of_force"]).run()
+    assert app.multiselect(key="hood").value == ["N01"]
+    assert app.date_input(key="from").value == date(2021, 1, 1)
+
+
 def test_bad_url_parameters_give_a_notice_not_an_error(app):
     """Unknown neighborhoods and malformed dates in a link are dropped with a visible notice."""
     _open(app, hood=["Atlantis", "Alder Park"], **{"from": "last tuesday"})

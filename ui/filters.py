@@ -23,6 +23,8 @@ CATEGORY_KEY = {k: s.category_param for k, s in gate.SCHEMAS.items()}
 # switch shows them translated.
 MEASURES = ("Counts", "Per 1,000 residents")
 LANG_KEY = "lang"
+# Pages whose words no filter changes: they draw no filters (ui/about_page.py has no figures).
+PAGES_WITHOUT_FILTERS = ("about",)
 LANGUAGE_MEMORY = "_language"  # session state, not a widget: the language chosen last
 # Each offer in its own language: it is read by someone who does not read the page's.
 SWITCH_WORDS = {"es": "Ver en español", "en": "View in English"}
@@ -56,6 +58,12 @@ class Selection:
             sexes=picked.get("sexes"),
             age_bands=picked.get("age_bands"),
         )
+
+
+def without_filters(city_id: str) -> Selection:
+    """The selection of a page no filter changes, which draws none. The filters chosen stay in the
+    visitor's session and come back, in the link too, on the next page that has them."""
+    return Selection(city_id, None, None, (), {}, False)
 
 
 def sidebar(
