@@ -5,9 +5,9 @@
     python -m bench.browser --before-dir /tmp/old-checkout   # that commit measured in the same run
 
 Per page and viewport, in a fresh browser context per visit: the time from navigation to the last
-chart drawn (the last change to any plotly chart's DOM, or on a page without charts to the main
-area or the sidebar, where a person sees the filters drawn), and in one warm session the time from a "From" date typed into the filter to every chart
-redrawn (p50 over `--changes` dates). The floor is `bench/floor_app.py`: the same number and kinds of
+chart drawn (the last change to any plotly chart's DOM; on a page without charts, to the main area
+or the sidebar, where a person sees the filters drawn), and in one warm session the time from a
+"From" date typed into the filter to every chart redrawn (p50 over `--changes` dates). The floor is `bench/floor_app.py`: the same number and kinds of
 charts on the same snapshots, nothing else. Visits to the app and to the floor alternate, so a busy
 moment on the shared machine costs both. Also recorded, to trace where the time goes: when the
 script finished, how many charts were drawn and how many bytes the websocket brought.
@@ -44,8 +44,9 @@ PHONE_UA = (
 )
 VIEWPORTS = {"desktop": (1400, 1000), "phone": (390, 844)}
 
-# Records, per animation-free DOM change, when a chart or the page (main area or sidebar) last changed, and whether
-# the script has run since the mark was reset; performance.now() counts from navigation start.
+# Records, per animation-free DOM change, when a chart or the page (main area or sidebar) last
+# changed, and whether the script has run since the mark was reset; performance.now() counts from
+# navigation start.
 OBSERVER = """
 window.__bench = {chart: 0, main: 0, ran: false, done: 0};
 new MutationObserver((records) => {

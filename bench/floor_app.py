@@ -3,8 +3,8 @@
 For every page of the dashboard, at the same url path (`/crime`, ...), it draws the same number
 and kinds of plotly charts from the same snapshots (the usual pattern: pandas frames held by
 `st.cache_data`, grouped per view), with a "From" date at the top of every page that redraws every
-chart, where and as the dashboard's does. It
-has no disclosure gate, no captions, no tables and no styling: what Streamlit and plotly alone cost.
+chart, where and as the dashboard's does. It has no disclosure gate, no captions, no tables and no
+styling: what Streamlit and plotly alone cost.
 The map is the dashboard's own boundaries, so the browser draws the same shapes.
 """
 

@@ -23,11 +23,11 @@ CATEGORY_KEY = {k: s.category_param for k, s in gate.SCHEMAS.items()}
 # switch shows them translated.
 MEASURES = ("Counts", "Per 1,000 residents")
 LANG_KEY = "lang"
-# Pages whose words no filter changes: they draw no filters (ui/about_page.py has no figures).
-PAGES_WITHOUT_FILTERS = ("about",)
 LANGUAGE_MEMORY = "_language"  # session state, not a widget: the language chosen last
 # Each offer in its own language: it is read by someone who does not read the page's.
 SWITCH_WORDS = {"es": "Ver en español", "en": "View in English"}
+# Pages whose words no filter changes: they draw no filters (ui/about_page.py has no figures).
+PAGES_WITHOUT_FILTERS = ("about",)
 
 
 @dataclass(frozen=True)
