@@ -143,17 +143,17 @@ def test_every_page_shows_hostile_values_as_literal_text(hostile_cache, monkeypa
             assert payload not in text, (page, payload, text[:300])
         assert not INVISIBLE.search(text), (page, text[:300])
         assert len(text) < 20_000, (page, len(text))
-    for table in short_tables(app):  # HTML written by us: table markup only, every row whole
+    tables = short_tables(app)
+    for table in tables:  # HTML written by us: table markup only, every row whole
         assert table.tags <= {"table", "thead", "tbody", "tr", "th", "td"}, (page, table.tags)
         assert len({len(row) for row in table.rows}) == 1, (page, table.rows[:3])
-    cells = [cell for table in short_tables(app) for row in table.rows for cell in row]
+    cells = [cell for table in tables for row in table.rows for cell in row]
     assert not any(INVISIBLE.search(cell) for cell in cells), page
     shown = " ".join(_unescape(t) for t in texts) + " " + " ".join(cells)
-    if page != "pages/about.py":  # the only page that names no source or place
-        assert LINK in shown  # a hostile source title or neighborhood name, as words a reader can see
-    if page == "pages/about.py":  # it draws no filters, so it reads no value from the link
+    if page == "pages/about.py":  # it names no source or place, and draws no filters to read the link
         assert LINK_IN_URL not in shown
     else:
+        assert LINK in shown  # a hostile source title or neighborhood name, as words a reader can see
         assert f"“{LINK_IN_URL}”" in shown  # the notice quotes the link's value literally
     if page in ("pages/crime.py", "pages/complaints.py", "pages/use-of-force.py"):
         for chart in app.get("plotly_chart"):

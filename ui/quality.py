@@ -14,14 +14,15 @@ def render_quality(source: gate.SourceProvenance, *, key: str) -> None:
     """An expander saying how the source is counted and how clean it is, built only when opened."""
     if source.manifest is None:
         return
-    quality = gate.source_quality(source.manifest, settings.SITE)
+    unit = gate.unit_plural(source.manifest, source.manifest.kind)
     account = st.expander(
-        _("How these {unit} are counted, and how clean the data is").format(unit=term(quality.unit_plural)),
+        _("How these {unit} are counted, and how clean the data is").format(unit=term(unit)),
         key=key,
         on_change="rerun",
     )
     if not account.open:
         return
+    quality = gate.source_quality(source.manifest, settings.SITE)  # its tables, only once asked for
     with account:
         st.markdown(
             "\n".join(f"- {md_escape(rule)}" for rule in quality.rules) or _("No counting rules recorded.")
