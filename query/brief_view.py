@@ -78,24 +78,32 @@ def _voice(city: CityData, hood_id: str) -> dict:
     wanted = tuple(m for m in BRIEF_MEASURES if m in voice.measures(city, kind))
     scale = voice.scale(city, kind)
     notes = (
-        f"Survey scores: {scale.words}, as the publisher gives them (averages, not counts). "
-        "The publisher gives no margin of error, so a change of a point or two may be noise.",
-        *(f"Method (publisher): {n}" for n in scale.methods),
+        _(
+            "Survey scores: {unit}, as the publisher gives them (averages, not counts). "
+            "The publisher gives no margin of error, so a change of a point or two may be noise."
+        ).format(unit=scale.words),
+        *(_("Method (publisher): {note}").format(note=n) for n in scale.methods),
     )
     latest = tuple(voice.latest(city, kind, hood_id, wanted))
     return {"voice": latest, "voice_notes": notes, "voice_unit": scale.words}
 
 
 def voice_rows(b: Brief) -> list[tuple[str, str, str, str]]:
-    """(what, place, month, score and change) per latest score: what the page and the file print."""
+    """(what, place, month, score and change) per latest score, in the reader's language."""
     rows = []
     for item in b.voice:
-        month = f"{item.month:%b %Y}" if item.month else "not published"
-        score = "not published" if item.score is None else f"{item.score:.1f}"
+        month, score = _month_and_score(item)
         rows.append(
             (voice.measure_words(item.measure), item.place, month, f"{score}; {voice.change_words(item)}")
         )
     return rows
+
+
+def _month_and_score(item: voice.LatestScore) -> tuple[str, str]:
+    """A latest score's month and score in the reader's words ("not published" where missing)."""
+    missing = _("not published")
+    month = month_year(item.month) if item.month else missing
+    return month, missing if item.score is None else number(item.score, 1)
 
 
 def _kind(city, kind: str, hood_id: str, window, site, page: PageFn) -> brief.KindBrief:
@@ -319,18 +327,22 @@ def _voice_section(b: Brief) -> str:
     """What residents said, in two short rows (it must not push the brief past two A4 pages)."""
     cells: dict[str, list[str]] = {}
     for item in b.voice:
-        month = f"{item.month:%b %Y}" if item.month else "not published"
+        month, score = _month_and_score(item)
         label = f"{voice.measure_words(item.measure).capitalize()}, {month}"
-        score = "not published" if item.score is None else f"{item.score:.1f}"
-        change = "" if item.change is None else f" ({item.change:+.1f})"
+        change = (
+            ""
+            if item.change is None
+            else f" ({'+' if item.change >= 0 else '-'}{number(abs(item.change), 1)})"
+        )
         cells.setdefault(label, []).append(f"{item.place}: {score}{change}")
     rows = [(label, *(places + ["", ""])[:2]) for label, places in cells.items()]
-    note = (
-        f"{b.voice_unit.capitalize()}, not counts; in brackets the change in points since the same month "
+    note = _(
+        "{unit}, not counts; in brackets the change in points since the same month "
         "a year before (the publisher gives no margin of error). The method is under Sources."
-    )
+    ).format(unit=b.voice_unit.capitalize())
+    heading = html.escape(_("Community sentiment: survey scores"))
     return (
-        f"<section><h2>Community sentiment: survey scores</h2>{brief_file.figure_rows(rows)}"
+        f"<section><h2>{heading}</h2>{brief_file.figure_rows(rows)}"
         f"<p class='note'>{html.escape(note)}</p></section>"
     )
 

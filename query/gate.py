@@ -456,8 +456,10 @@ def neighborhood_brief(
 
 
 def brief_voice_rows(brief: Brief) -> PublishedTable:
-    """The brief's latest survey scores (what, place, month, score and change), as the file prints them."""
-    frame = pd.DataFrame(brief_view.voice_rows(brief), columns=["measure", "place", "month", "score"])
+    """The brief's latest survey scores (what, place, month, score and change), headed in the reader's
+    language (the page's table; the brief's file carries them in its figures)."""
+    headers = [_("Measure"), _("Place"), _("Month"), _("Score and change")]
+    frame = pd.DataFrame(brief_view.voice_rows(brief), columns=headers)
     return _scores(frame, "survey scores")
 
 

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from query.db import CityData
-from query.i18n import N_, _, ngettext
+from query.i18n import N_, _, ngettext, number
 from store.schema import ALL_GROUP, CITY_LEVEL, schema_for
 
 CITY_WORDS = N_("Whole city")
@@ -210,7 +210,7 @@ def change_words(item: LatestScore) -> str:
         if item.change > 0
         else _("{n} points lower than a year before ({then})")
     )
-    return words.format(n=f"{abs(item.change):.1f}", then=f"{item.year_before:.1f}")
+    return words.format(n=number(abs(item.change), 1), then=number(item.year_before, 1))
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from query import gate, i18n
 from query.filters import AGE_BANDS, NOT_RECORDED, UNASSIGNED, UNKNOWN
 from store import schema
 from store.labels_es import LABELS_ES
+from tests.page_tables import short_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "dashboard.py")
@@ -111,6 +112,7 @@ def _visible_text(app) -> str:
     for name in ("multiselect", "selectbox", "toggle", "button_group", "date_input"):
         texts += [str(e.label) for e in app.get(name)]
     texts += [e.proto.label for e in app.get("page_link")]
+    texts += [" | ".join(row) for table in short_tables(app) for row in table.rows]
     return "\n".join(texts).replace("\\", "")
 
 
@@ -241,6 +243,19 @@ def test_a_spanish_download_has_spanish_notes_headers_and_canonical_values(demo_
     assert english.keys() == parts.keys(), "file names do not change with the language"
 
 
+def test_the_briefs_survey_table_reads_in_spanish(app):
+    """On a Spanish neighborhood page the survey scores' table has Spanish headings, months and decimals."""
+    page = _open(app, "pages/neighborhood.py", lang="es")
+    table = next(t for t in short_tables(page) if len(t.rows[0]) == 4)
+    assert table.rows[0] == ["Medida", "Lugar", "Mes", "Puntaje y cambio"]
+    months = {row[2] for row in table.rows[1:]}
+    assert all(
+        re.fullmatch(r"(ene|feb|mar|abr|may|jun|jul|ago|sept|oct|nov|dic) 20\d\d", m) for m in months
+    ), months
+    assert all(re.match(r"\d+,\d;", row[3]) for row in table.rows[1:]), table.rows
+    assert "confianza en la policía" in {row[0] for row in table.rows[1:]}
+
+
 def test_a_spanish_brief_says_so_to_its_reader(demo_cache):
     """The neighborhood brief's HTML is Spanish and says lang="es", for screen readers and translators."""
     city = gate.open_city(demo_cache, "demo")
@@ -250,6 +265,7 @@ def test_a_spanish_brief_says_so_to_its_reader(demo_cache):
         page = _zip(gate.brief_file(brief))["brief.html"].decode()
     assert page.startswith("<!DOCTYPE html><html lang='es'>")
     assert "informe del barrio" in page and "Fuentes y reglas" in page and "Tasa por cada 1.000" in page
+    assert "Opinión de la comunidad: puntajes de encuestas" in page and "not published" not in page
 
 
 def test_a_file_built_on_another_thread_keeps_the_language_it_was_asked_in():
