@@ -104,6 +104,10 @@ if page.url_path in filters.PAGES_WITHOUT_FILTERS:
     st.session_state["selection"] = filters.without_filters(city_id)
 else:
     st.session_state["selection"] = filters.sidebar(
-        session.open_current(city_id), cities, fallback, filters.KIND_BY_PAGE.get(page.url_path)
+        session.open_current(city_id),
+        cities,
+        fallback,
+        filters.KIND_BY_PAGE.get(page.url_path),
+        is_one_place=page.url_path in filters.PAGES_OF_ONE_PLACE,
     )
 page.run()

@@ -7,6 +7,7 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from urllib.parse import urlencode
 
 import pandas as pd
 
@@ -279,9 +280,8 @@ def to_file(b: Brief) -> ExportFile:
 
 
 def _intro(b: Brief) -> list[str]:
-    link = f"/neighborhood?as_of={b.pin}&hood={b.hood_id}" + (
-        "" if language() == "en" else f"&lang={language()}"
-    )
+    asked = {"as_of": b.pin, "place": b.hood_name} | ({} if language() == "en" else {"lang": language()})
+    link = "/neighborhood?" + urlencode(asked)
     return [
         f"{b.city_name}. "
         + _("Each kind covers the latest 12 complete months of its own data unless dates were chosen."),

@@ -1,15 +1,21 @@
 """The app on Demo City, through Streamlit's AppTest: pages, URL-bound filters, notices, and honest numbers."""
 
 import base64
+import html
+import io
 import json
+import re
+import zipfile
 from datetime import date
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from query import gate
 from store import snapshots
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard.py")
@@ -96,6 +102,35 @@ def test_the_about_page_draws_no_filters_and_the_next_page_has_them_back(app):
     app.switch_page(KIND_PAGES["use_of_force"]).run()
     assert app.multiselect(key="hood").value == ["N01"]
     assert app.date_input(key="from").value == date(2021, 1, 1)
+
+
+def test_the_brief_has_one_place_chooser_that_starts_from_the_shared_choice(app):
+    """The brief draws one neighborhood chooser at the top, not a second multi-choice filter; it opens
+    on the first place chosen on another page, and that page's choice is still there afterwards."""
+    _open(app, KIND_PAGES["crime_incident"], hood=["Cedar Flats", "Alder Park"])
+    app.switch_page("pages/neighborhood.py").run()
+    assert not app.exception
+    assert not app.multiselect and [s.key for s in app.selectbox] == ["place"]
+    assert app.selectbox(key="place").value == "N03"
+    assert "Cedar Flats: **" in " ".join(_texts(app))
+    app.selectbox(key="place").set_value("N01").run()
+    assert "Alder Park: **" in " ".join(_texts(app))
+    app.switch_page(KIND_PAGES["complaint"]).run()
+    assert sorted(app.multiselect(key="hood").value) == ["N01", "N03"]
+
+
+def test_the_briefs_link_reopens_its_place_and_a_bad_one_says_so(app, demo_cache):
+    """The link printed in a brief's file (place=…&as_of=…) reopens that place; an unknown place gets a notice."""
+    city = gate.open_city(demo_cache, "demo")
+    brief = gate.neighborhood_brief(city, "N22", (None, None), gate.SitePolicy())
+    page = zipfile.ZipFile(io.BytesIO(gate.brief_file(brief).data)).read("brief.html").decode()
+    query = html.unescape(re.search(r"/neighborhood\?([^<\s]+)", page).group(1))
+    assert "place=Verbena+Walk" in query
+    _open(app, "pages/neighborhood.py", **dict(parse_qsl(query)))
+    assert app.selectbox(key="place").value == "N22" and not app.sidebar.warning
+    other = AppTest.from_file(APP, default_timeout=90)
+    _open(other, "pages/neighborhood.py", place="Atlantis")
+    assert "Atlantis" in " ".join(w.value for w in other.sidebar.warning)
 
 
 def test_bad_url_parameters_give_a_notice_not_an_error(app):

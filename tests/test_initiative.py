@@ -160,12 +160,12 @@ def test_a_misspelt_or_undated_initiative_in_the_catalogue_is_reported():
 
 
 def test_the_link_from_the_result_to_a_brief_carries_a_visitors_programme(demo_cache, monkeypatch):
-    """/neighborhood?hood=…&init_own=true&… shows the visitor's programme in that place's brief."""
+    """/neighborhood?place=…&init_own=true&… shows the visitor's programme in that place's brief."""
     monkeypatch.setenv("DASHBOARD_CACHE", str(demo_cache))
     app = AppTest.from_file(APP, default_timeout=90)
     app.query_params.update(
         {
-            "hood": "Verbena Walk",
+            "place": "Verbena Walk",
             "init_own": "true",
             "init_title": "Beat meetings",
             "init_start": "2023-07-01",

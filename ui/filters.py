@@ -28,6 +28,10 @@ LANGUAGE_MEMORY = "_language"  # session state, not a widget: the language chose
 SWITCH_WORDS = {"es": "Ver en español", "en": "View in English"}
 # Pages whose words no filter changes: they draw no filters (ui/about_page.py has no figures).
 PAGES_WITHOUT_FILTERS = ("about",)
+# Pages about one place: the top filter there chooses one neighborhood (`place` in the link), not
+# several; the shared choice (`hood`) is kept for the other pages and gives this one its default.
+PAGES_OF_ONE_PLACE = ("neighborhood",)
+PLACE_KEY = "place"
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,11 @@ def without_filters(city_id: str) -> Selection:
 
 
 def sidebar(
-    city: CityData | None, city_ids: list[str], default_city: str, page_kind: str | None
+    city: CityData | None,
+    city_ids: list[str],
+    default_city: str,
+    page_kind: str | None,
+    is_one_place: bool = False,
 ) -> Selection:
     """Draw the filters and return the selection they hold: dates and neighborhoods at the top of the
     page (a phone shows them without opening the sidebar), the rest in the sidebar."""
@@ -94,7 +102,10 @@ def sidebar(
     names = dict(city.neighborhood_names)
     hood_ids = sorted(names, key=lambda i: names[i])
     label = city.index.neighborhood_label
-    hoods = _multi(where, _plural_label(label), hood_ids, "hood", notices, names.get)
+    if is_one_place:
+        hoods = _one_place(where, label, hood_ids, names, notices)
+    else:
+        hoods = _multi(where, _plural_label(label), hood_ids, "hood", notices, names.get)
     by_kind = {}
     # Category and person filters narrow counted records; a page of scores has none of them.
     if page_kind and city.has_data(page_kind) and not gate.schema_for(page_kind).is_score:
@@ -241,6 +252,31 @@ def _multi(bar, label: str, options: list[str], key: str, notices: list[str], fo
         format_func=lambda o: widgets.plain(shown_as(o)),
         placeholder=_("All"),
     )
+
+
+def _one_place(where, label: str, hood_ids: list[str], names: dict, notices: list[str]) -> list[str]:
+    """One neighborhood, bound to `place`; by default the first of the shared choice (a `hood` link)."""
+    if not hood_ids:
+        return []
+    shown = {widgets.plain(names[i]): i for i in hood_ids}
+    raw = st.query_params.get(PLACE_KEY)
+    if raw and raw not in shown:
+        notices.append(
+            _("The link asked for {what} {listed}, which this data does not have; ignored.").format(
+                what=widgets.md_escape(label.lower()), listed=f"“{widgets.md_escape(raw[:40])}”"
+            )
+        )
+    chosen = st.session_state.get("hood") or [shown[v] for v in st.query_params.get_all("hood") if v in shown]
+    default = chosen[0] if chosen and chosen[0] in hood_ids else hood_ids[0]
+    place = where.selectbox(
+        widgets.md_escape(_("Neighborhood") if label == "Neighborhood" else label),
+        hood_ids,
+        index=hood_ids.index(default),
+        key=PLACE_KEY,
+        bind="query-params",
+        format_func=lambda i: widgets.plain(names[i]),
+    )
+    return [place] if place else []
 
 
 def _select(bar, label: str, options: list[str], key: str, default: str, notices: list[str]) -> str:

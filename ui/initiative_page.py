@@ -137,7 +137,7 @@ def _brief_links(report: gate.InitiativeReport, is_own: bool) -> None:
     )
     lang = {"lang": i18n.language()} if i18n.language() != i18n.DEFAULT_LANGUAGE else {}
     links = [
-        f"[{widgets.md_escape(name)}](neighborhood?{urlencode({'hood': name, **asked, **lang}, doseq=True)})"
+        f"[{widgets.md_escape(name)}](neighborhood?{urlencode({'place': name, **asked, **lang}, doseq=True)})"
         for name in report.covered_names
     ]
     st.markdown(

@@ -125,20 +125,11 @@ def _initiative(report: gate.InitiativeReport) -> None:
 
 
 def _pick(city: CityData, selection: Selection) -> str | None:
-    names = dict(city.neighborhood_names)
-    if not names:
+    """The place the top filter chose (ui/filters.py draws one chooser on this page)."""
+    if not city.neighborhood_names:
         st.info(_("This city has no neighborhoods to choose from."))
         return None
-    ids = sorted(names, key=lambda i: names[i])
-    default = selection.neighborhood_ids[0] if selection.neighborhood_ids else ids[0]
-    label = widgets.md_escape(city.index.neighborhood_label)
-    label = _("Neighborhood") if label == "Neighborhood" else label
-    return st.selectbox(
-        label,
-        ids,
-        index=ids.index(default) if default in ids else 0,
-        format_func=lambda i: widgets.plain(names[i]),
-    )
+    return selection.neighborhood_ids[0] if selection.neighborhood_ids else None
 
 
 def _kind(city: CityData, brief, k) -> None:
