@@ -104,6 +104,17 @@ def test_the_about_page_draws_no_filters_and_the_next_page_has_them_back(app):
     assert app.date_input(key="from").value == date(2021, 1, 1)
 
 
+def test_counts_or_rates_is_offered_only_where_it_changes_something(app):
+    """Only kind pages draw "Show" (counts or rates); a rate chosen there is still chosen two pages on."""
+    _open(app, KIND_PAGES["crime_incident"])
+    app.button_group(key="measure").set_value("Per 1,000 residents").run()
+    for page in ("pages/overview.py", "pages/neighborhood.py", "pages/data.py"):
+        app.switch_page(page).run()
+        assert not app.exception and not app.button_group, page
+    app.switch_page(KIND_PAGES["complaint"]).run()
+    assert app.button_group(key="measure").value == "Per 1,000 residents"
+
+
 def test_the_brief_has_one_place_chooser_that_starts_from_the_shared_choice(app):
     """The brief draws one neighborhood chooser at the top, not a second multi-choice filter; it opens
     on the first place chosen on another page, and that page's choice is still there afterwards."""

@@ -107,15 +107,26 @@ def sidebar(
     else:
         hoods = _multi(where, _plural_label(label), hood_ids, "hood", notices, names.get)
     by_kind = {}
-    # Category and person filters narrow counted records; a page of scores has none of them.
-    if page_kind and city.has_data(page_kind) and not gate.schema_for(page_kind).is_score:
+    # Category and person filters narrow counted records, and only a kind page's map and ranking
+    # switch to rates; a page of scores, or of every kind, has none of them.
+    is_counted_kind = bool(page_kind and city.has_data(page_kind) and not gate.schema_for(page_kind).is_score)
+    if is_counted_kind:
         by_kind[page_kind] = _kind_filters(
             bar, session.filter_options(city.city_id, city.snapshot_key, page_kind), notices
         )
+    measure = _measure(bar) if is_counted_kind else st.session_state.get("measure")
+    for notice in notices:
+        bar.warning(notice, icon="⚠️")
+    return Selection(city_id, date_from, date_to, tuple(hoods), by_kind, measure == MEASURES[1], windows)
+
+
+def _measure(bar) -> str | None:
+    """Counts or rates, for the kind pages' map and ranking. Elsewhere it is not drawn (it would change
+    nothing there), and the choice waits in the session for the next kind page."""
     adopted = _adopt_link_values("measure", list(MEASURES), _measure_words)
     if adopted:
         st.session_state["measure"] = st.session_state["measure"][0]
-    measure = bar.segmented_control(
+    return bar.segmented_control(
         _("Show"),
         MEASURES,
         default=None if adopted else MEASURES[0],
@@ -123,9 +134,6 @@ def sidebar(
         key="measure",
         bind="query-params",
     )
-    for notice in notices:
-        bar.warning(notice, icon="⚠️")
-    return Selection(city_id, date_from, date_to, tuple(hoods), by_kind, measure == MEASURES[1], windows)
 
 
 def _measure_words(measure: str) -> str:
