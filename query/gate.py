@@ -7,6 +7,10 @@ policy, or an `ExportFile` built here, and each hidden cell carries the reason i
 The policy of a deployment is one `SitePolicy`: the small-cell threshold and complementary
 suppression (`DisclosurePolicy`), which kinds may leave row by row and how many rows
 (`ExportPolicy`), and whether demographic columns may leave row by row at all.
+
+This module holds the pages' tables, the map, the brief and the programmes; the issuing core is in
+query.published, records and files in query.gate_files, survey scores in query.gate_scores, and all
+of it is re-exported here (callers use `gate.X`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
-from query import brief_view, frames, initiative, row_release, snap, voice
+from query import brief_view, frames, initiative, snap
 from query.aggregates import (
     UNSTABLE_RATE_BELOW,
     KeyFigures,
@@ -26,19 +30,35 @@ from query.aggregates import (
     page_aggregates,
 )
 from query.db import CityData, current_snapshot_key, open_city
-from query.disclosure import (
-    DEFAULT_POLICY,
-    REASON_NO_POPULATION,
-    SUPPRESSED_LABEL,
-    DisclosurePolicy,
-    suppressed_label,
-)
-from query.export import ExportFile, ExportPolicy, ExportRefused, _bundle, to_csv_bytes
+from query.disclosure import REASON_NO_POPULATION, DisclosurePolicy
+from query.export import ExportFile, ExportPolicy, ExportRefused
 from query.filters import CATEGORY_WORDS, PERSON_PREFIX, Filters, latest_months
-from query.i18n import _, header, month_year, number, term
+from query.gate_files import (
+    RecordsView,
+    demographic_columns,
+    dictionary_file,
+    dictionary_table,
+    records_file,
+    records_file_name,
+    records_refusal,
+    records_view,
+    table_file,
+)
+from query.gate_scores import VoiceView, brief_voice_rows, measure_words, sentiment_monthly, voice_view
+from query.i18n import _, month_year, number, term
 from query.initiative import Initiative, InitiativeReport, named_initiatives
 from query.options import FilterOptions, filter_options
-from query.provenance import Freshness, SourceProvenance, data_dictionary, freshness, source_provenance
+from query.provenance import Freshness, SourceProvenance, freshness, source_provenance
+from query.published import (
+    _ISSUED_HERE,
+    PublishedTable,
+    SitePolicy,
+    _issue,
+    count_text,
+    counting_rules,
+    plain_table,
+    subset,
+)
 from query.quality import SourceQuality, unit_plural
 from query.quality import source_quality as _source_quality
 from query.source_check import SourceCheck, snapshot_query, source_checks
@@ -118,74 +138,6 @@ __all__ = [
     "voice_view",
 ]
 
-_ISSUED_HERE = object()  # only this module can make a PublishedTable (ui/ checks the type)
-
-
-@dataclass(frozen=True)
-class SitePolicy:
-    """Everything a deployment decides about what may leave: cells, rows, and demographic columns in rows."""
-
-    disclosure: DisclosurePolicy = DEFAULT_POLICY
-    exports: ExportPolicy = field(default_factory=ExportPolicy)
-    is_demographic_rows_enabled: bool = False
-
-
-@dataclass(frozen=True, eq=False)
-class PublishedTable:
-    """A frame that passed the gate: counts NA where hidden, `reason` in words for each hidden cell."""
-
-    frame: pd.DataFrame
-    what: str  # "monthly", "by race": the file name part and the notes' "Contents"
-    issued_by: object = field(repr=False, default=None)
-
-    def __post_init__(self) -> None:
-        if self.issued_by is not _ISSUED_HERE:
-            raise TypeError("a PublishedTable is made only by query.gate")
-
-    def renamed(self, columns: dict[str, str]) -> PublishedTable:
-        """Some of the columns, renamed for display (the values are the ones the gate issued)."""
-        return PublishedTable(self.frame[list(columns)].rename(columns=columns), self.what, _ISSUED_HERE)
-
-
-def _issue(frame: pd.DataFrame, what: str, policy: DisclosurePolicy) -> PublishedTable:
-    """A copy of `frame` with each hidden cell's reason in words, built in one step (query.frames).
-
-    Frames below the gate (some cached across visitors) say "suppressed" and "1,234" in English;
-    what leaves is in the reader's language.
-    """
-    if frame.empty or "reason" not in frame.columns:  # rare: the plain way
-        out = frame.copy()
-        if "reason" in out.columns:
-            out["reason"] = [policy.reason_words(r) if isinstance(r, str) else "" for r in out["reason"]]
-        if "label" in out.columns and "count" in out.columns:
-            out["label"] = _labels(out["label"].tolist(), out["count"].tolist())
-        return PublishedTable(out.reset_index(drop=True), what, _ISSUED_HERE)
-    columns = {name: frames.column_array(values) for name, values in frame.items()}
-    words = [policy.reason_words(r) if isinstance(r, str) else "" for r in frame["reason"].tolist()]
-    columns["reason"] = frames.text(words)
-    if "label" in frame.columns and "count" in frame.columns:
-        columns["label"] = frames.text(_labels(frame["label"].tolist(), frame["count"].tolist()))
-    return PublishedTable(frames.frame(columns), what, _ISSUED_HERE)
-
-
-def _labels(labels: list, counts: list) -> list:
-    return [
-        suppressed_label() if text == SUPPRESSED_LABEL else number(n) if pd.notna(n) else text
-        for text, n in zip(labels, counts, strict=True)
-    ]
-
-
-def plain_table(frame: pd.DataFrame, what: str) -> PublishedTable:
-    """Facts that count no people (source provenance, the data dictionary), issued for display as they are."""
-    return PublishedTable(frame.reset_index(drop=True), what, _ISSUED_HERE)
-
-
-def count_text(count: int | None, site: SitePolicy) -> str:
-    """A headline count as visitors read it: the number, or the reason it is not shown."""
-    if count is None:
-        return f"{suppressed_label()} ({site.disclosure.reason_words('small')})"
-    return number(count)
-
 
 @dataclass(frozen=True, eq=False)
 class PublishedPage:
@@ -253,28 +205,6 @@ def page(city: CityData, filters: Filters, site: SitePolicy) -> PublishedPage:
     )
 
 
-def counting_rules(kind: str, city: CityData | None = None) -> tuple[str, ...]:
-    """What the threshold counts, said plainly in every note: people where the source identifies
-    them (a complainant or subject id), else records, since one person can be several records."""
-    if kind not in PERSON_PREFIX:
-        return ()
-    units, who = term(schema_for(kind).unit_plural), term(PERSON_PREFIX[kind])
-    if city is not None and snap.identifies_people(city, kind):
-        return (
-            _(
-                "Breakdowns by who count people, not {units}: the source publishes a {who} id, "
-                "so one {who} with several {units} is one person (records without an id count "
-                "once each), and the threshold applies to people."
-            ).format(units=units, who=who),
-        )
-    return (
-        _(
-            "The threshold counts {units}, not people: the source publishes no {who} id, so one "
-            "{who} with several {units} counts several times."
-        ).format(units=units, who=who),
-    )
-
-
 def map_table(city: CityData, filters: Filters, site: SitePolicy, is_rate: bool) -> PublishedTable:
     """Every neighborhood's count or rate for the map and ranking: hidden cells stay blank, with their reason."""
     policy = site.disclosure
@@ -333,102 +263,6 @@ def overview_tables(city: CityData, date_from: date | None, date_to: date | None
     return out
 
 
-@dataclass(frozen=True, eq=False)
-class RecordsView:
-    rows: PublishedTable | None  # None when refused
-    refusal: str | None
-    withheld_note: str
-
-
-def records_view(city: CityData, filters: Filters, site: SitePolicy, limit: int) -> RecordsView:
-    """One page of matching records (withheld columns removed), or why they are not listed.
-
-    A kind the deployment keeps from row-level output (DASHBOARD_ROW_EXPORTS) is not listed either:
-    a listing is the same rows as a download, a page at a time.
-    """
-    if not site.exports.is_row_level_enabled.get(filters.kind, False):
-        note = row_release.withheld_note(filters.kind, site.is_demographic_rows_enabled)
-        title = term(schema_for(filters.kind).title).lower()
-        refusal = _("Records of {kind} are not published row by row on this site.").format(kind=title)
-        return RecordsView(None, refusal, note)
-    release = row_release.listing(
-        city, filters, site.disclosure.threshold, site.is_demographic_rows_enabled, limit
-    )
-    rows = None if release.rows is None else PublishedTable(release.rows, "records", _ISSUED_HERE)
-    return RecordsView(rows, release.refusal, release.withheld_note)
-
-
-def records_refusal(
-    city: CityData, filters: Filters, site: SitePolicy, published: PublishedPage | None = None
-) -> str | None:
-    """Why the records download is refused (with what to do instead), or None (counts rows unless told)."""
-    matching = published.matching_records if published is not None and published.filters == filters else None
-    return row_release.file_refusal(
-        city, filters, site.disclosure.threshold, site.exports, site.is_demographic_rows_enabled, matching
-    )
-
-
-def records_file(
-    city: CityData, filters: Filters, site: SitePolicy, *, made_at: datetime | None = None
-) -> ExportFile:
-    """The records ZIP under the site's policy, or ExportRefused."""
-    return row_release.records_file(
-        city,
-        filters,
-        site.disclosure,
-        site.exports,
-        site.is_demographic_rows_enabled,
-        rules=counting_rules(filters.kind, city),
-        made_at=made_at,
-    )
-
-
-def records_file_name(city: CityData, filters: Filters) -> str:
-    return row_release.records_file_name(city, filters)
-
-
-def table_file(
-    city: CityData,
-    filters: Filters,
-    table: PublishedTable,
-    site: SitePolicy,
-    *,
-    made_at: datetime | None = None,
-) -> ExportFile:
-    """A published table as a ZIP (CSV + notes stating this deployment's policy and counting rule)."""
-    if not isinstance(table, PublishedTable):
-        raise TypeError("only a PublishedTable can be downloaded")
-    rules = (*counting_rules(filters.kind, city), _("Columns withheld: none (a summary table; no records)."))
-    return _bundle(
-        city,
-        filters,
-        to_csv_bytes(table.frame.rename(columns=header)),
-        table.what,
-        site.disclosure,
-        made_at,
-        rules=rules,
-    )
-
-
-def dictionary_file(kind: str) -> ExportFile:
-    """The data dictionary of a kind as a CSV (column names and descriptions; no data)."""
-    return ExportFile(f"{kind}_data_dictionary.csv", to_csv_bytes(data_dictionary(kind)), "text/csv")
-
-
-def dictionary_table(kind: str) -> PublishedTable:
-    return plain_table(data_dictionary(kind), "data dictionary")
-
-
-demographic_columns = row_release.demographic_columns
-
-
-def subset(table: PublishedTable, rows) -> PublishedTable:
-    """Some rows of a published table (e.g. the top 15 for a ranking): still a published table."""
-    if not isinstance(table, PublishedTable):
-        raise TypeError("subset takes a PublishedTable")
-    return PublishedTable(table.frame.loc[rows].reset_index(drop=True), table.what, _ISSUED_HERE)
-
-
 def source_quality(manifest, site: SitePolicy) -> SourceQuality:
     """A source's counting rules and quality figures; its table of values no recode knew is issued
     here, with small counts of people's values (a rare race spelling) hidden like any small cell."""
@@ -453,14 +287,6 @@ def neighborhood_brief(
     """A neighborhood's brief per kind beside the whole city, every figure from `page` (this gate),
     and the programmes covering it (the catalogue's, and any `asked` for by a link)."""
     return brief_view.assemble(city, hood_id, chosen, site, page, asked)
-
-
-def brief_voice_rows(brief: Brief) -> PublishedTable:
-    """The brief's latest survey scores (what, place, month, score and change), headed in the reader's
-    language (the page's table; the brief's file carries them in its figures)."""
-    headers = [_("Measure"), _("Place"), _("Month"), _("Score and change")]
-    frame = pd.DataFrame(brief_view.voice_rows(brief), columns=headers)
-    return _scores(frame, "survey scores")
 
 
 def brief_figures(brief: Brief) -> PublishedTable:
@@ -505,48 +331,3 @@ def initiative_report(city: CityData, chosen: Initiative) -> InitiativeReport:
 def initiative_places(city: CityData, names_or_ids) -> tuple[str, ...]:
     """Neighborhood ids for the ids or names a link or the catalogue gave (unknown ones dropped)."""
     return initiative.place_ids(city, names_or_ids)
-
-
-# --- scores (community sentiment) ------------------------------------------------------------------
-# The disclosure rule for scores: a publisher's averages are already aggregates over many residents,
-# so they leave as published, with no small-cell suppression; but nothing here sums, rates or
-# re-averages them, so no figure leaves that the publisher did not give (or the difference of two).
-
-VoiceView = voice.VoiceView
-measure_words = voice.measure_words
-
-
-def _scores(frame: pd.DataFrame, what: str) -> PublishedTable:
-    return PublishedTable(frame.reset_index(drop=True), what, _ISSUED_HERE)
-
-
-def sentiment_monthly(
-    city: CityData,
-    measure: str,
-    group: str = "all residents",
-    *,
-    date_from: date | None = None,
-    date_to: date | None = None,
-) -> PublishedTable:
-    """Monthly published scores of one measure and group for every neighborhood, and the city line
-    (neighborhood_id None, neighborhood_name "Whole city"). Columns: month (first day, a date),
-    neighborhood_id, neighborhood_name, score. Empty when the city publishes no scores."""
-    kind = voice.kind_of(city)
-    columns = ["month", "neighborhood_id", "neighborhood_name", "score"]
-    if kind is None:
-        return _scores(pd.DataFrame(columns=columns), "scores by month")
-    frame, _conflicting = voice.monthly(city, kind, (measure,), group, (), (date_from, date_to))
-    return _scores(frame[columns], "scores by month")
-
-
-def voice_view(
-    city: CityData,
-    hood_id: str | None,
-    window: tuple[date | None, date | None],
-    measure: str | None = None,
-    group_type: str | None = None,
-) -> VoiceView | None:
-    """The Community voice page's figures for a place (None: the whole city), or None without scores."""
-    if voice.kind_of(city) is None:
-        return None
-    return voice.assemble(city, hood_id, window, measure, group_type, _scores)
