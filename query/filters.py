@@ -1,19 +1,21 @@
 """What a visitor selected, as one frozen value, and its renderings: words, DuckDB SQL, the source's own query.
 
 Column names in SQL come only from the tables in this module (an allowlist keyed by kind); every
-selected value travels as a bound parameter, never as SQL text.
+selected value travels as a bound parameter, never as SQL text. Calendar arithmetic and a period in
+words are in query.periods; the pieces of the source's own query text in query.source_where.
 """
 
 from __future__ import annotations
 
-import calendar
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-from query.i18n import _, month_year, ngettext, term
+from query.i18n import _, ngettext, term
+from query.periods import is_month_end, is_month_start, months_earlier, period_words, year_earlier
+from query.periods import latest_months as latest_months  # re-exported: callers import it from here
+from query.periods import per_year_factor as per_year_factor  # re-exported, the same
+from query.source_where import arcgis_date, in_list, soql_date, source_field
 from store.schema import SCHEMAS, schema_for
 
 NOT_RECORDED = "Not recorded"  # label of a missing category or finding, in tables and in filters
@@ -39,8 +41,6 @@ PERSON_PREFIX = {k: s.person_prefix for k, s in SCHEMAS.items() if s.person_pref
 FINDING_KINDS = frozenset(k for k, s in SCHEMAS.items() if s.has_findings)
 UNIT_COLUMN = {k: s.group_column for k, s in SCHEMAS.items() if s.group_column}  # distinct units counted
 UNIT_WORDS = {k: s.group_words for k, s in SCHEMAS.items() if s.group_words}
-
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def age_band(age: float | None) -> str:
@@ -172,11 +172,11 @@ class Filters:
         if self.date_from is None or self.date_to is None:
             return None
         end = self.date_from - timedelta(days=1)
-        if _is_month_start(self.date_from) and _is_month_end(self.date_to):
+        if is_month_start(self.date_from) and is_month_end(self.date_to):
             months = (
                 (self.date_to.year - self.date_from.year) * 12 + self.date_to.month - self.date_from.month + 1
             )
-            return self.with_dates(_months_earlier(self.date_from, months), end)
+            return self.with_dates(months_earlier(self.date_from, months), end)
         days = (self.date_to - self.date_from).days + 1
         return self.with_dates(end - timedelta(days=days - 1), end)
 
@@ -184,7 +184,7 @@ class Filters:
         """The same calendar window one year earlier (29 February becomes 28 February)."""
         if self.date_from is None or self.date_to is None:
             return None
-        return self.with_dates(_year_earlier(self.date_from), _year_earlier(self.date_to))
+        return self.with_dates(year_earlier(self.date_from), year_earlier(self.date_to))
 
     # -- words ----------------------------------------------------------------------------------
 
@@ -200,19 +200,7 @@ class Filters:
 
     def period_label(self) -> str:
         """'Jan 2021 – Jun 2022', '3 Jan 2021 – 15 Jun 2022', 'from Jan 2021' or 'all dates'."""
-        start, end = self.date_from, self.date_to
-        if start is None and end is None:
-            return _("all dates")
-        if end is None:
-            return _("from {day}").format(day=_start_words(start))
-        if start is None:
-            return _("until {day}").format(day=_end_words(end))
-        if _is_month_start(start) and _is_month_end(end):
-            first, last = month_year(start), month_year(end)
-            return first if first == last else f"{first} – {last}"
-        if start == end:
-            return _day_words(start)
-        return f"{_day_words(start)} – {_day_words(end)}"
+        return period_words(self.date_from, self.date_to)
 
     def describe(self, neighborhood_names: Mapping[str, str], max_listed: int | None = 3) -> str:
         """Plain English, e.g. 'Use of force in Alder Park, Jan 2021 – Jun 2022, subject race Black'."""
@@ -293,20 +281,20 @@ class Filters:
         fields; list only columns whose values the source publishes exactly as we store them. An empty
         string means no condition.
         """
-        return self._source_where(field_map, _soql_date, "")
+        return self._source_where(field_map, soql_date, "")
 
     def to_arcgis_where(self, field_map: Mapping[str, str], time_zone: str = "UTC") -> str | None:
         """An ArcGIS REST `where` for these filters (same rules as `to_soql`); '1=1' when there is none.
 
         ArcGIS compares dates as UTC instants, so a local day starts at local midnight in UTC terms.
         """
-        return self._source_where(field_map, lambda day: _arcgis_date(day, time_zone), "1=1")
+        return self._source_where(field_map, lambda day: arcgis_date(day, time_zone), "1=1")
 
     def _source_where(self, field_map: Mapping[str, str], date_literal, empty: str) -> str | None:
         eff = self.effective()
         clauses = []
         if eff.date_from is not None or eff.date_to is not None:
-            field = _source_field(field_map, "occurred_at")
+            field = source_field(field_map, "occurred_at")
             if field is None:
                 return None
             if eff.date_from is not None:
@@ -325,33 +313,16 @@ class Filters:
             values = getattr(eff, attr)
             if not values:
                 continue
-            field = _source_field(field_map, column)
+            field = source_field(field_map, column)
             if field is None:
                 return None
-            clauses.append(_in_list(field, values, null_label))
+            clauses.append(in_list(field, values, null_label))
         if eff.age_bands:
-            field = _source_field(field_map, person.get("age"))
+            field = source_field(field_map, person.get("age"))
             if field is None:
                 return None
             clauses.append("(" + " OR ".join(_age_condition(field, b) for b in eff.age_bands) + ")")
         return " AND ".join(clauses) or empty
-
-
-def _source_field(field_map: Mapping[str, str], column: str | None) -> str | None:
-    field = field_map.get(column) if column else None
-    return field if field and _IDENTIFIER.match(field) else None
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _in_list(field: str, values: tuple[str, ...], null_label: str | None) -> str:
-    real = [v for v in values if v != null_label]
-    parts = [f"{field} IN ({', '.join(_quote(v) for v in real)})"] if real else []
-    if null_label in values:
-        parts.append(f"{field} IS NULL")
-    return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
 
 
 def _age_condition(field: str, band: str) -> str:
@@ -361,65 +332,8 @@ def _age_condition(field: str, band: str) -> str:
     return f"({field} IS NULL OR {field} < 0 OR {field} > {AGE_BAND_LIMITS[-1][2]})"
 
 
-def _soql_date(day: date) -> str:
-    return f"'{day.isoformat()}T00:00:00'"
-
-
-def _arcgis_date(day: date, time_zone: str) -> str:
-    start = datetime.combine(day, time(), ZoneInfo(time_zone)).astimezone(UTC)
-    return f"TIMESTAMP '{start:%Y-%m-%d %H:%M:%S}'"
-
-
-def _year_earlier(day: date) -> date:
-    if day.month == 2 and day.day == 29:
-        return date(day.year - 1, 2, 28)
-    return day.replace(year=day.year - 1)
-
-
-def _months_earlier(first_day: date, months: int) -> date:
-    index = first_day.year * 12 + first_day.month - 1 - months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _is_month_start(day: date) -> bool:
-    return day.day == 1
-
-
-def _is_month_end(day: date) -> bool:
-    return day.day == calendar.monthrange(day.year, day.month)[1]
-
-
-def _day_words(day: date) -> str:
-    return f"{day.day} {month_year(day)}"
-
-
-def _start_words(day: date) -> str:
-    return month_year(day) if _is_month_start(day) else _day_words(day)
-
-
-def _end_words(day: date) -> str:
-    return month_year(day) if _is_month_end(day) else _day_words(day)
-
-
 def _join_words(values: Iterable[str], conjunction: str) -> str:
     items = list(values)
     if len(items) <= 1:
         return "".join(items)
     return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
-
-
-def latest_months(last_date: date | None, months: int = 12) -> tuple[date | None, date | None]:
-    """The last `months` whole calendar months that the data covers (its final month if it is complete)."""
-    if last_date is None:
-        return None, None
-    end = last_date if _is_month_end(last_date) else last_date.replace(day=1) - timedelta(days=1)
-    return _months_earlier(end.replace(day=1), months - 1), end
-
-
-def per_year_factor(date_from: date, date_to: date) -> float:
-    """What turns a count over this window into a count per year: 12 / months for whole calendar
-    months (so a 12-month window's rate is its count's), else 365.25 / days."""
-    if date_from.day == 1 and _is_month_end(date_to):
-        months = (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
-        return 12 / months
-    return 365.25 / ((date_to - date_from).days + 1)
