@@ -16,7 +16,6 @@ caller scans the rows (query.plan). tests/test_query_cube.py compares both on ra
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -33,6 +32,7 @@ from query.filters import (
     age_band_sql,
     person_columns,
 )
+from query.periods import is_month_end
 
 NO_DAY = np.iinfo(np.int32).min  # a record without a date: counted only when no date bound is set
 LAST_DAY = np.iinfo(np.int32).max
@@ -257,7 +257,7 @@ def split_window(
     """(first and last whole month, as first days; None if there is none) and the partial-month date spans."""
     full_start = date_from if date_from is None or date_from.day == 1 else _next_month(date_from)
     full_end = (
-        date_to if date_to is None or _is_month_end(date_to) else date_to.replace(day=1) - timedelta(days=1)
+        date_to if date_to is None or is_month_end(date_to) else date_to.replace(day=1) - timedelta(days=1)
     )
     if full_start is not None and full_end is not None and full_start > full_end:
         return None, [(date_from, date_to)]  # type: ignore[list-item]  # both set when both ends are
@@ -275,7 +275,3 @@ def split_window(
 
 def _next_month(day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-
-
-def _is_month_end(day: date) -> bool:
-    return day.day == calendar.monthrange(day.year, day.month)[1]

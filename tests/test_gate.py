@@ -12,7 +12,7 @@ from query.disclosure import DisclosurePolicy
 from query.export import ExportPolicy
 from tests import query_fixtures
 from tests.query_fixtures import CITY, local, row, write_city
-from ui import charts
+from ui import charts, map_chart
 
 EXPORTS = ExportPolicy({"complaint": True, "use_of_force": True, "crime_incident": True})
 SITE = gate.SitePolicy(exports=EXPORTS)
@@ -99,7 +99,7 @@ def test_a_rate_with_no_population_says_so_and_is_grey_on_the_map(tmp_path, monk
     table = gate.map_table(city, gate.Filters.make("crime_incident"), SITE, is_rate=True)
     cedar = table.frame[table.frame["neighborhood_id"] == "cedar"].iloc[0]
     assert cedar["display"] == "no population" and pd.isna(cedar["value"])
-    figure = charts.choropleth(city.boundaries, table, value="value", value_label="per 1,000")
+    figure = map_chart.choropleth(city.boundaries, table, value="value", value_label="per 1,000")
     coloured, grey = figure.data
     assert "cedar" not in coloured["locations"] and "cedar" in grey["locations"]
     assert "cedar" not in list(charts.top(table, 15).frame["neighborhood_id"])

@@ -14,7 +14,7 @@ import streamlit as st
 from query import gate, i18n
 from query.gate import CityData
 from query.i18n import _
-from ui import charts, session, settings, style, widgets
+from ui import charts, map_chart, session, settings, style, widgets
 from ui.filters import Selection
 from ui.source_check import render_how_counted
 
@@ -227,7 +227,7 @@ def _map(
             "page. {selection}."
         ).format(**words)
     widgets.chart_with_table(
-        charts.choropleth(city.boundaries, table, value="value", value_label=value_label),
+        map_chart.choropleth(city.boundaries, table, value="value", value_label=value_label),
         table,
         caption,
         key="map",
