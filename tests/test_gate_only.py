@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from query import gate
-from ui import charts, widgets
+from ui import charts, map_chart, widgets
 
 ROOT = Path(__file__).resolve().parents[1]
 FRONT = sorted([*ROOT.glob("ui/*.py"), *ROOT.glob("pages/*.py"), ROOT / "dashboard.py"])
@@ -83,15 +83,19 @@ def test_only_widgets_hands_values_to_publishing_elements(path):
     assert calls == [], f"{path.name} calls {calls}"
 
 
+BUILDERS = ("charts", "map_chart")  # ui/ modules whose figures take only what the gate issued
+
+
 @pytest.mark.parametrize("path", FRONT, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_plotted_figure_is_built_by_charts(path):
-    """widgets.plot and widgets.chart_with_table are only ever given a figure straight from charts.*."""
+    """widgets.plot and widgets.chart_with_table are only ever given a figure straight from charts.* (or
+    map_chart.*, the map's builder beside it)."""
     for node in ast.walk(_tree(path)):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
         if node.func.attr in ("plot", "chart_with_table") and getattr(node.func.value, "id", "") == "widgets":
             first = node.args[0]
-            assert isinstance(first, ast.Call) and getattr(first.func.value, "id", "") == "charts", (
+            assert isinstance(first, ast.Call) and getattr(first.func.value, "id", "") in BUILDERS, (
                 f"{path.name}:{node.lineno} plots something charts did not build"
             )
 
@@ -105,6 +109,8 @@ def test_published_values_cannot_be_forged_outside_the_gate():
         charts.trend(frame, "incidents")
     with pytest.raises(TypeError):
         charts.ranked_bars(frame, "incidents", label="month")
+    with pytest.raises(TypeError):
+        map_chart.choropleth({"features": []}, frame, value="count", value_label="incidents")
     with pytest.raises(TypeError):
         widgets.table(frame)
     with pytest.raises(TypeError):
