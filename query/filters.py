@@ -190,13 +190,7 @@ class Filters:
 
     def area_label(self, neighborhood_names: Mapping[str, str], max_listed: int = 3) -> str:
         """'Alder Park', 'Alder Park and Birch Hill', '5 neighborhoods' or 'all neighborhoods'."""
-        ids = self.neighborhood_ids
-        if not ids:
-            return _("all neighborhoods")
-        names = sorted(neighborhood_names.get(i, i) for i in ids)
-        if len(names) > max_listed:
-            return ngettext("{n} neighborhood", "{n} neighborhoods", len(names)).format(n=len(names))
-        return _join_words(names, _("and"))
+        return area_words(self.neighborhood_ids, neighborhood_names, max_listed)
 
     def period_label(self) -> str:
         """'Jan 2021 – Jun 2022', '3 Jan 2021 – 15 Jun 2022', 'from Jan 2021' or 'all dates'."""
@@ -330,6 +324,16 @@ def _age_condition(field: str, band: str) -> str:
         if label == band:
             return f"({field} >= {low} AND {field} <= {high})"
     return f"({field} IS NULL OR {field} < 0 OR {field} > {AGE_BAND_LIMITS[-1][2]})"
+
+
+def area_words(ids: Iterable[str], neighborhood_names: Mapping[str, str], max_listed: int = 3) -> str:
+    """'Alder Park', 'Alder Park and Birch Hill', '5 neighborhoods' or 'all neighborhoods'."""
+    names = sorted(neighborhood_names.get(i, i) for i in ids)
+    if not names:
+        return _("all neighborhoods")
+    if len(names) > max_listed:
+        return ngettext("{n} neighborhood", "{n} neighborhoods", len(names)).format(n=len(names))
+    return _join_words(names, _("and"))
 
 
 def _join_words(values: Iterable[str], conjunction: str) -> str:

@@ -32,7 +32,7 @@ from query.aggregates import (
 from query.db import CityData, current_snapshot_key, open_city
 from query.disclosure import REASON_NO_POPULATION, DisclosurePolicy
 from query.export import ExportFile, ExportPolicy, ExportRefused
-from query.filters import CATEGORY_WORDS, PERSON_PREFIX, Filters, latest_months
+from query.filters import CATEGORY_WORDS, PERSON_PREFIX, Filters, area_words, latest_months
 from query.gate_files import (
     RecordsView,
     demographic_columns,
@@ -48,6 +48,7 @@ from query.gate_scores import VoiceView, brief_voice_rows, measure_words, sentim
 from query.i18n import _, month_year, number, term
 from query.initiative import Initiative, InitiativeReport, named_initiatives
 from query.options import FilterOptions, filter_options
+from query.periods import period_words
 from query.provenance import Freshness, SourceProvenance, freshness, source_provenance
 from query.published import (
     _ISSUED_HERE,
@@ -94,6 +95,7 @@ __all__ = [
     "SourceProvenance",
     "SourceQuality",
     "VoiceView",
+    "area_words",
     "brief_figures",
     "brief_file",
     "brief_voice_rows",
@@ -117,6 +119,7 @@ __all__ = [
     "open_city",
     "overview_tables",
     "page",
+    "period_words",
     "pin_for",
     "pin_words",
     "plain_table",

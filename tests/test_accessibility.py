@@ -44,6 +44,14 @@ def test_no_page_has_a_serious_accessibility_violation(browser, app_url, viewpor
             if path in KEPT:
                 SCREENSHOTS.mkdir(exist_ok=True)
                 page.screenshot(path=SCREENSHOTS / f"{KEPT[path]}-{lang}-390.png", full_page=True)
+        button = page.locator("[data-testid=stPopoverButton]")
+        if button.count():  # the dates and places, opened: their panel is checked too
+            button.first.click()
+            page.locator("[data-testid=stPopoverBody]").wait_for()
+            found[f"{name}, filters open"] = serious_violations(page)
+            if viewport == "phone":
+                small[f"{name}, filters open"] = small_tap_targets(page)
+            page.keyboard.press("Escape")
     context.close()
     assert {k: v for k, v in found.items() if v} == {}
     assert {k: w for k, w in wide.items() if w > 392} == {}
@@ -67,13 +75,17 @@ def _tab_to(page, wanted, limit: int = 80) -> dict:
 
 
 def test_a_keyboard_alone_changes_every_filter_opens_a_table_and_downloads(browser, app_url):
-    """With the keyboard only, a visitor changes the dates and neighborhood, opens a chart's table and
-    downloads it, seeing where the focus is at every step."""
+    """With the keyboard only, a visitor opens the dates and places, changes the dates and neighborhood,
+    opens a chart's table and downloads it, seeing where the focus is at every step."""
     context = new_context(browser, "desktop", accept_downloads=True)
     page = context.new_page()
     page.goto(f"{app_url}/crime?from=2024-02-01&to=2024-12-31")
     _drawn(page)
-    _tab_to(page, "^Choose date$")  # the "From" calendar
+    _tab_to(page, r"Dates and places\W*(expand_\w+)?$")  # the button, not the page around it
+    page.keyboard.press("Enter")
+    panel = page.get_by_role("dialog", name="Dates and places")
+    panel.get_by_role("button", name="Choose date").first.wait_for()  # its widgets load when it opens
+    _tab_to(page, "^Choose date$", limit=6)  # Tab goes into the open panel: "From" is first
     page.keyboard.press("Enter")
     page.locator("[role=dialog] [role=grid]").first.wait_for()
     page.keyboard.press("PageUp")  # a month earlier

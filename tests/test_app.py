@@ -93,6 +93,22 @@ def test_url_parameters_restore_the_filters(app):
     assert "Alder Park" in headline and "Jan 2021 – Jun 2022" in headline and "Electrical weapon" in headline
 
 
+def test_the_dates_and_places_button_is_followed_by_what_it_holds(app):
+    """The dates and neighborhoods wait behind one button; the sentence beside it says what they hold,
+    in the reader's language, so nobody has to open it to know what the page shows."""
+    _open(
+        app, KIND_PAGES["crime_incident"], hood=["Alder Park"], **{"from": "2021-01-01", "to": "2022-06-30"}
+    )
+    captions = [c.value for c in app.caption]
+    assert "Showing Alder Park, Jan 2021 – Jun 2022." in captions
+    app.multiselect(key="hood").set_value([]).run()
+    assert "Showing all neighborhoods, Jan 2021 – Jun 2022." in [c.value for c in app.caption]
+    other = AppTest.from_file(APP, default_timeout=90)
+    _open(other, KIND_PAGES["crime_incident"], lang="es")
+    said = " ".join(c.value for c in other.caption)
+    assert "Se muestra: todos los barrios." in said and "Showing" not in said
+
+
 def test_the_about_page_draws_no_filters_and_the_next_page_has_them_back(app):
     """About has no figures, so no filters; the neighborhood and dates chosen before are there after it."""
     _open(app, KIND_PAGES["crime_incident"], hood=["Alder Park"], **{"from": "2021-01-01"})

@@ -310,5 +310,5 @@ def test_the_html_lang_script_carries_only_a_known_language_code(monkeypatch):
     for asked in ("es", "en", "<script>alert(1)</script>", "ES", "fr"):
         with i18n.using(asked):
             widgets.page_language(Where())
-    bodies = [body.removesuffix(widgets.PAGE_LANG_SCRIPT) for body, _options in shown]
+    bodies = [body.removesuffix(widgets.PAGE_SCRIPTS) for body, _options in shown]
     assert bodies == [f'<span data-page-lang="{code}"></span>' for code in ("es", "en", "en", "es", "en")]

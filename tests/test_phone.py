@@ -24,17 +24,22 @@ def _drawn(page) -> None:
 
 
 def test_on_a_phone_the_filters_are_on_screen_and_the_map_waits_to_be_asked_for(browser, app_url):
-    """The dates and neighborhoods are on the first screen with the sidebar closed; the map is drawn
-    only when asked for, and a finger dragging over it scrolls the page instead of the map."""
+    """The dates and neighborhoods are one tap away on the first screen with the sidebar closed; the
+    map is drawn only when asked for, and a finger dragging over it scrolls the page instead of the map."""
     context = new_context(browser, "phone")
     page = context.new_page()
     page.goto(f"{app_url}/crime")
     _drawn(page)
     assert page.locator("[data-testid=stExpandSidebarButton]").is_visible(), "the sidebar starts closed"
-    top = page.locator("[data-testid=stMain] .st-key-place_and_dates")
+    button = page.locator("[data-testid=stMain] .st-key-place_and_dates").get_by_role("button")
+    box = button.first.bounding_box()
+    assert box and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"] / 4, "the filters' button"
+    button.first.tap()
+    panel = page.get_by_role("dialog", name="Dates and places")
     for field in ("From", "To", "Neighborhoods"):
-        box = top.get_by_label(field, exact=True).first.bounding_box()
+        box = panel.get_by_label(field, exact=True).first.bounding_box()
         assert box and box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], field
+    page.keyboard.press("Escape")
     the_map = page.locator(".js-plotly-plot").filter(has=page.locator("canvas"))
     assert the_map.count() == 0, "a phone gets the map only when it asks"
     page.get_by_text("Show the map").click()

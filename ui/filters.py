@@ -87,9 +87,22 @@ def sidebar(
     if city is None or city.city_id != city_id:
         return Selection(city_id, None, None, (), {}, False)
     bar.caption(_("Filters apply to every page and are kept in the link, so you can share this view."))
+    names = dict(city.neighborhood_names)
+    hood_ids = sorted(names, key=lambda i: names[i])
+    label = city.index.neighborhood_label
+    # The dates and places wait behind one button at the top of the page (a phone reaches them
+    # without opening the sidebar): a calendar and a multiselect drawn on every first view cost a
+    # text page a quarter of its time. The sentence beside the button says what they hold.
     top = st.container(key="place_and_dates")
-    when_from, when_to, where = top.columns([1, 1, 2])
-    date_from, date_to = _dates((when_from, when_to), city, notices)
+    button_at, place_at = top.columns([1, 2], vertical_alignment="bottom" if is_one_place else "center")
+    panel = button_at.popover(
+        _("Dates") if is_one_place else _("Dates and places"), icon=":material/tune:", width="stretch"
+    )
+    date_from, date_to = _dates(panel.columns(2), city, notices)
+    if is_one_place:
+        hoods = _one_place(place_at, label, hood_ids, names, notices)
+    else:
+        hoods = _multi(panel, _plural_label(label), hood_ids, "hood", notices, names.get)
     windows = {}
     if date_from is None and date_to is None:
         # An open link shows the latest year of data; choose dates to see more (the words say which).
@@ -97,15 +110,9 @@ def sidebar(
             max((s[1] for s in city.coverage.values() if s), default=None)
         )
         windows = {k: gate.latest_months(span[1]) for k, span in city.coverage.items() if span}
-        if date_from:
-            top.caption(_default_words(windows, date_from, date_to))
-    names = dict(city.neighborhood_names)
-    hood_ids = sorted(names, key=lambda i: names[i])
-    label = city.index.neighborhood_label
-    if is_one_place:
-        hoods = _one_place(where, label, hood_ids, names, notices)
-    else:
-        hoods = _multi(where, _plural_label(label), hood_ids, "hood", notices, names.get)
+    (top if is_one_place else place_at).caption(
+        _chosen_words(tuple(hoods) if not is_one_place else None, names, windows, date_from, date_to)
+    )
     by_kind = {}
     # Category and person filters narrow counted records, and only a kind page's map and ranking
     # switch to rates; a page of scores, or of every kind, has none of them.
@@ -138,6 +145,20 @@ def _measure(bar) -> str | None:
 
 def _measure_words(measure: str) -> str:
     return {"Counts": _("Counts"), "Per 1,000 residents": _("Per 1,000 residents")}.get(measure, measure)
+
+
+def _chosen_words(
+    hoods: tuple[str, ...] | None, names: dict, windows: dict, date_from: date | None, date_to: date | None
+) -> str:
+    """What the dates and places behind the button hold, in a sentence (places left out where the
+    page shows its one place itself)."""
+    period = _default_words(windows, date_from, date_to) if windows else ""
+    if hoods is None:
+        return period or _("Showing {period}.").format(period=gate.period_words(date_from, date_to))
+    area = gate.area_words(hoods, names)
+    if period:
+        return _("Showing {area}.").format(area=area) + " " + period
+    return _("Showing {area}, {period}.").format(area=area, period=gate.period_words(date_from, date_to))
 
 
 def _default_words(windows: dict, date_from: date, date_to: date) -> str:

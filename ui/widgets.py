@@ -35,8 +35,11 @@ PAGE_LANG_SCRIPT = (
     "<script>document.documentElement.lang="
     "document.querySelector('[data-page-lang]').getAttribute('data-page-lang');</script>"
 )
+_ASSETS = Path(__file__).resolve().parent / "assets"
+# Also constant: the keyboard's way into the filters' popover (see the file).
+PAGE_SCRIPTS = PAGE_LANG_SCRIPT + "<script>" + (_ASSETS / "popover_focus.js").read_text() + "</script>"
 _NUMBER = ' class="number"'  # right-aligned, as numbers are read
-STYLESHEET = Path(__file__).resolve().parent / "assets" / "site.css"
+STYLESHEET = _ASSETS / "site.css"
 
 
 def plain(text: object, max_chars: int = MAX_SHOWN_CHARS) -> str:
@@ -291,4 +294,4 @@ def format_change(pct: float | None, against: str) -> str:
 def page_language(where) -> None:
     """Say the page's language on <html lang>: screen readers pick their voice from it."""
     code = i18n.language()  # one of i18n.LANGUAGES, never text from the link
-    where.html(f'<span data-page-lang="{code}"></span>' + PAGE_LANG_SCRIPT, unsafe_allow_javascript=True)
+    where.html(f'<span data-page-lang="{code}"></span>' + PAGE_SCRIPTS, unsafe_allow_javascript=True)
