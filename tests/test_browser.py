@@ -49,6 +49,24 @@ def test_map_click_filters_and_the_copied_link_reopens_the_view(page, browser, a
     fresh.context.close()
 
 
+def test_a_links_dates_and_places_stay_in_the_link_while_their_panel_is_closed(page, app_url):
+    """The dates and places behind the closed button stay in the address bar through another filter's
+    change and a move to another page, and that page shows them."""
+    page.goto(f"{app_url}/crime?hood=Alder+Park&from=2021-01-01&to=2022-06-30")
+    wait_for_script(page)
+    page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").first.click()
+    page.keyboard.press("Enter")  # the first offense category
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => location.search.includes('offense=')", timeout=20_000)
+    wait_for_script(page)
+    assert "hood=Alder" in page.url and "from=2021-01-01" in page.url
+    page.locator("[data-testid=stSidebarNav] a", has_text="Civilian complaints").click()
+    page.wait_for_url(re.compile(r"/complaints\?"), timeout=20_000)
+    wait_for_script(page)
+    assert "hood=Alder" in page.url and "from=2021-01-01" in page.url and "to=2022-06-30" in page.url
+    assert "Alder Park, Jan 2021 – Jun 2022" in _headline(page)
+
+
 def test_downloaded_records_match_the_figure_on_the_page(page, app_url):
     """The records download opens as clean CSV whose row count equals the headline figure."""
     page.goto(f"{app_url}/use-of-force?hood=Alder+Park&from=2021-01-01&to=2022-06-30")
