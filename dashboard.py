@@ -14,13 +14,13 @@ import streamlit as st
 from loaders.bootstrap import ensure_demo
 from query import gate, i18n
 from query.i18n import _
-from ui import filters, session, style
+from ui import filters, language, session, style
 from ui.frame import leave_folder_mode
 
 # A local image: a `:material/…` or emoji page icon makes every visitor's browser fetch a font or
 # an image from a CDN, and no page may make a request to any other origin.
 leave_folder_mode()  # before anything is drawn: see ui/frame.py
-filters.set_language_from_link()  # every word below, the page titles included, is in the link's language
+language.set_language_from_link()  # every word below, the page titles included, is in the link's language
 
 PAGE_ICON = Path(__file__).resolve().parent / "ui" / "assets" / "page_icon.png"
 st.set_page_config(page_title=_("Policing data dashboard"), page_icon=str(PAGE_ICON), layout="wide")
@@ -94,7 +94,7 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES)
-filters.language_switch(page)
+switch_at = language.switch_place()
 session.store_notice(store_state)
 cities = session.city_ids()  # read once per view: the city index is a file
 fallback = session.default_city(cities)
@@ -110,4 +110,5 @@ else:
         filters.KIND_BY_PAGE.get(page.url_path),
         is_one_place=page.url_path in filters.PAGES_OF_ONE_PLACE,
     )
+language.switch(switch_at, page, st.session_state["selection"])  # with the filters' values in its words
 page.run()

@@ -182,7 +182,7 @@ def _one_change(page) -> float:
     # a button or in the closed sidebar a person would open that first; it is not part of the timing.)
     calendar = page.locator('[data-testid="stDateInputCalendarButton"]').first
     if not calendar.is_visible():
-        page.locator('[data-testid="stPopoverButton"]').first.click()
+        page.locator('[data-testid="stMain"] [data-testid="stPopoverButton"]').first.click()
         calendar.wait_for(timeout=10_000)
     calendar.focus()
     page.keyboard.press("Enter")

@@ -206,26 +206,32 @@ class Filters:
             ),
             eff.period_label(),
         ]
-        vocabulary = schema_for(self.kind).category_column
-        if eff.categories:
-            chosen = _join_words([term(v, vocabulary) for v in eff.categories], _("or"))
-            parts.append(f"{term(CATEGORY_WORDS[self.kind])} {chosen}")
-        if eff.findings:
-            chosen = _join_words([term(v, "finding") for v in eff.findings], _("or"))
-            parts.append(_("finding {values}").format(values=chosen))
-        who = PERSON_PREFIX.get(self.kind)
-        for words, vocabulary, values in (
-            (_("{who} race {values}"), "race", eff.races),
-            (_("{who} sex {values}"), "sex", eff.sexes),
-            (_("{who} age {values}"), "age", eff.age_bands),
-        ):
-            if who and values:
-                chosen = _join_words([term(v, vocabulary) for v in values], _("or"))
-                parts.append(words.format(who=term(who), values=chosen))
+        parts.extend(eff.choice_words())
         text = ", ".join(parts)
         if self.ignored:
             text += " (" + " ".join(self.ignored) + ")"
         return text
+
+    def choice_words(self) -> list[str]:
+        """The category, finding and who chosen, e.g. ['offense category violent', 'subject race Black']."""
+        parts = []
+        vocabulary = schema_for(self.kind).category_column
+        if self.categories:
+            chosen = _join_words([term(v, vocabulary) for v in self.categories], _("or"))
+            parts.append(f"{term(CATEGORY_WORDS[self.kind])} {chosen}")
+        if self.findings:
+            chosen = _join_words([term(v, "finding") for v in self.findings], _("or"))
+            parts.append(_("finding {values}").format(values=chosen))
+        who = PERSON_PREFIX.get(self.kind)
+        for words, vocabulary, values in (
+            (_("{who} race {values}"), "race", self.races),
+            (_("{who} sex {values}"), "sex", self.sexes),
+            (_("{who} age {values}"), "age", self.age_bands),
+        ):
+            if who and values:
+                chosen = _join_words([term(v, vocabulary) for v in values], _("or"))
+                parts.append(words.format(who=term(who), values=chosen))
+        return parts
 
     # -- DuckDB ---------------------------------------------------------------------------------
 

@@ -94,3 +94,11 @@ FOCUS_RING = """() => {
 def focused(page) -> dict | None:
     """The focused element's label and whether a focus indicator is drawn on it."""
     return page.evaluate(FOCUS_RING)
+
+
+def choose_first_category(page) -> None:
+    """Open "More filters" in the sidebar and pick the first category it offers, as a visitor would."""
+    page.locator("[data-testid=stSidebar] [data-testid=stPopoverButton]").first.click()
+    page.locator("[data-testid=stPopoverBody] [data-testid=stMultiSelect]").first.click()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")

@@ -8,6 +8,7 @@ import zipfile
 import pytest
 
 from tests.app_server import wait_for_script
+from tests.browser_checks import choose_first_category
 
 pytestmark = pytest.mark.browser
 
@@ -54,9 +55,7 @@ def test_a_links_dates_and_places_stay_in_the_link_while_their_panel_is_closed(p
     change and a move to another page, and that page shows them."""
     page.goto(f"{app_url}/crime?hood=Alder+Park&from=2021-01-01&to=2022-06-30")
     wait_for_script(page)
-    page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").first.click()
-    page.keyboard.press("Enter")  # the first offense category
-    page.keyboard.press("Escape")
+    choose_first_category(page)
     page.wait_for_function("() => location.search.includes('offense=')", timeout=20_000)
     wait_for_script(page)
     assert "hood=Alder" in page.url and "from=2021-01-01" in page.url

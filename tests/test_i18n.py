@@ -205,6 +205,18 @@ def test_the_switch_puts_lang_es_in_the_link_and_turns_the_page_spanish(app):
     assert _switch_link(page, "View in English")["lang"] == ["en"]
 
 
+def test_the_switch_carries_the_filters_in_the_other_languages_words(app):
+    """The Spanish link of an English view names its category and rates in Spanish (the words its
+    widgets show and keep in the address bar), and the places and dates as they were."""
+    page = _open(app, "pages/crime.py", offense="violent", measure="Per 1,000 residents", hood="Alder Park")
+    query = _switch_link(page, "Ver en español")
+    assert query["offense"] == ["violento"] and query["measure"] == ["Por cada 1.000 residentes"]
+    assert query["hood"] == ["Alder Park"]
+    page = _follow(page, query)
+    assert page.multiselect(key="offense").value == ["violent"]
+    assert _switch_link(page, "View in English")["measure"] == ["Per 1,000 residents"]
+
+
 def test_a_spanish_link_with_english_filter_values_keeps_the_filter(app):
     """A link made in English (offense=violent, measure=Per 1,000 residents) opened with lang=es keeps its choices."""
     page = _open(app, "pages/crime.py", lang="es", offense="violent", measure="Per 1,000 residents")

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.app_server import wait_for_script
+from tests.browser_checks import choose_first_category
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +30,8 @@ def test_html_lang_follows_the_link_language(browser, app_url):
 
 
 def test_the_language_link_opens_the_same_view_in_the_other_language(browser, app_url):
-    """ "Ver en español" keeps the page and its choices (rates, in the link) and turns it Spanish; and back."""
+    """ "Ver en español" keeps the page and its choices (rates, in the link, in Spanish words) and turns it
+    Spanish; and back."""
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     page.goto(f"{app_url}/crime?measure=Per+1%2C000+residents")
     wait_for_script(page)
@@ -41,9 +43,15 @@ def test_the_language_link_opens_the_same_view_in_the_other_language(browser, ap
     assert "measure=" in page.evaluate("() => location.search")
     checked = page.locator("[data-testid=stButtonGroup] button[aria-checked=true]").all_inner_texts()
     assert "Por cada 1.000 residentes" in checked  # the rates chosen before, now worded in Spanish
+    # the Spanish page's own link keeps them, in its words, through another filter's change
+    choose_first_category(page)
+    page.wait_for_function("() => location.search.includes('offense=')", timeout=20_000)
+    wait_for_script(page)
+    assert "measure=Por+cada+1.000+residentes" in page.evaluate("() => location.search")
     page.get_by_role("link", name="View in English").click()
     page.wait_for_function("() => document.documentElement.lang === 'en'", timeout=20_000)
     wait_for_script(page)
     assert page.locator("h1").first.inner_text() == "Crime"
-    assert page.evaluate("() => location.search") == "?measure=Per+1%2C000+residents"  # English needs no lang
+    search = page.evaluate("() => location.search")
+    assert "measure=Per+1%2C000+residents" in search and "offense=" in search and "lang" not in search
     page.context.close()

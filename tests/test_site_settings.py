@@ -1,6 +1,9 @@
 """The public-site settings in .streamlit/config.toml, and the app code that relies on them."""
 
 import ast
+import base64
+import hashlib
+import re
 import tomllib
 from pathlib import Path
 
@@ -20,9 +23,23 @@ def test_config_is_set_for_a_public_site():
     assert CONFIG["browser"]["gatherUsageStats"] is False
 
 
-# Three st.html calls are allowed, all in ui/widgets.py: a constant script that copies the page's
+def test_the_readme_gives_the_content_security_policy_hash_of_every_inline_script():
+    """A site run under the README's CSP blocks an inline script whose hash it does not list: each
+    script the pages carry has its sha256 there."""
+    from ui import widgets
+
+    readme = (ROOT / "README.md").read_text()
+    scripts = re.findall(r"<script>(.*?)</script>", widgets.PAGE_SCRIPTS, re.S)
+    assert len(scripts) == 2
+    for body in scripts:
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in readme, f"README.md lacks the hash of {body[:60]!r}…"
+
+
+# Three st.html calls are allowed, all in ui/widgets.py: constant scripts that copy the page's
 # language onto <html lang> (the code comes from query.i18n.LANGUAGES, never from the link;
-# tests/test_i18n.py checks), the site's constant stylesheet (CSS only), and the short tables
+# tests/test_i18n.py checks) and give Tab a way into the filter panels, the site's constant
+# stylesheet (CSS only), and the short tables
 # (every value escaped; tests/test_hostile_city.py checks that only table markup comes out).
 HTML_ALLOWED = ("widgets.py", ("page_language", "short_table"))
 

@@ -22,10 +22,6 @@ CATEGORY_KEY = {k: s.category_param for k, s in gate.SCHEMAS.items()}
 # The link keeps these English values in every language (a shared link opens the same view); the
 # switch shows them translated.
 MEASURES = ("Counts", "Per 1,000 residents")
-LANG_KEY = "lang"
-LANGUAGE_MEMORY = "_language"  # session state, not a widget: the language chosen last
-# Each offer in its own language: it is read by someone who does not read the page's.
-SWITCH_WORDS = {"es": "Ver en español", "en": "View in English"}
 # Pages whose words no filter changes: they draw no filters (ui/about_page.py has no figures).
 PAGES_WITHOUT_FILTERS = ("about",)
 # Pages about one place: the top filter there chooses one neighborhood (`place` in the link), not
@@ -118,8 +114,15 @@ def sidebar(
     # switch to rates; a page of scores, or of every kind, has none of them.
     is_counted_kind = bool(page_kind and city.has_data(page_kind) and not gate.schema_for(page_kind).is_score)
     if is_counted_kind:
-        by_kind[page_kind] = _kind_filters(
-            bar, session.filter_options(city.city_id, city.snapshot_key, page_kind), notices
+        # Behind a button too, with what they hold said under it: with them the Multiselect code and
+        # its five boxes loaded before the first chart of every kind page.
+        panel = bar.popover(_("More filters"), icon=":material/filter_list:", width="stretch")
+        options = session.filter_options(city.city_id, city.snapshot_key, page_kind)
+        by_kind[page_kind] = _kind_filters(panel, options, notices)
+        chosen = gate.Filters.make(page_kind, **by_kind[page_kind]).effective().choice_words()
+        words = "; ".join(chosen)
+        bar.caption(
+            widgets.md_escape(words[:1].upper() + words[1:] + ".") if chosen else _("No other filter chosen.")
         )
     measure = _measure(bar) if is_counted_kind else st.session_state.get("measure")
     for notice in notices:
@@ -130,20 +133,20 @@ def sidebar(
 def _measure(bar) -> str | None:
     """Counts or rates, for the kind pages' map and ranking. Elsewhere it is not drawn (it would change
     nothing there), and the choice waits in the session for the next kind page."""
-    adopted = _adopt_link_values("measure", list(MEASURES), _measure_words)
+    adopted = _adopt_link_values("measure", list(MEASURES), measure_words)
     if adopted:
         st.session_state["measure"] = st.session_state["measure"][0]
     return bar.segmented_control(
         _("Show"),
         MEASURES,
         default=None if adopted else MEASURES[0],
-        format_func=_measure_words,
+        format_func=measure_words,
         key="measure",
         bind="query-params",
     )
 
 
-def _measure_words(measure: str) -> str:
+def measure_words(measure: str) -> str:
     return {"Counts": _("Counts"), "Per 1,000 residents": _("Per 1,000 residents")}.get(measure, measure)
 
 
@@ -175,6 +178,18 @@ def _default_words(windows: dict, date_from: date, date_to: date) -> str:
     return _(
         "No dates chosen: each kind shows the latest 12 complete months of its own data ({listed})."
     ).format(listed=listed)
+
+
+def worded_filters(kind: str) -> tuple[tuple[str, str, str], ...]:
+    """A kind's filters whose link values are words of the page's language: (field of the selection,
+    link key, vocabulary of its labels)."""
+    category = (("categories", CATEGORY_KEY[kind], gate.schema_for(kind).category_column),)
+    return category + (
+        ("findings", "finding", "finding"),
+        ("races", "race", "race"),
+        ("sexes", "sex", "sex"),
+        ("age_bands", "age", "age"),
+    )
 
 
 def _kind_filters(bar, options: gate.FilterOptions, notices: list[str]) -> dict:
@@ -317,36 +332,6 @@ def _select(bar, label: str, options: list[str], key: str, default: str, notices
             )
         )
     return bar.selectbox(label, options, index=options.index(default), key=key, bind="query-params")
-
-
-def set_language_from_link() -> str:
-    """This run's language: the link's `lang`, else the one this visitor chose before (moving to
-    another page drops `lang` from the link), else English. Decided before any word is drawn."""
-    language = i18n.set_language(st.query_params.get(LANG_KEY) or st.session_state.get(LANGUAGE_MEMORY))
-    st.session_state[LANGUAGE_MEMORY] = language
-    return language
-
-
-def language_switch(page: st.Page) -> None:
-    """A link to this same view in the other language, and the page's <html lang>.
-
-    A link, not a toggle: the browser draws it with no widget code, it can be opened in a new tab
-    or shared, and it carries every filter of the view (the filters are all in the link)."""
-    # Written by the script each run, or Streamlit leaves `lang` out of the address bar after a move
-    # to another page or a click on this link (it keeps the parameters of widgets and the script's).
-    if i18n.language() == i18n.DEFAULT_LANGUAGE:
-        st.query_params.pop(LANG_KEY, None)
-    else:
-        st.query_params[LANG_KEY] = i18n.language()
-    other = next(code for code in i18n.LANGUAGES if code != i18n.language())
-    view = {key: st.query_params.get_all(key) for key in st.query_params}
-    st.sidebar.page_link(
-        page,
-        label=SWITCH_WORDS[other],
-        icon=":material/translate:",  # else the page's own icon
-        query_params={**view, LANG_KEY: other},
-    )
-    widgets.page_language(st.sidebar)
 
 
 def _adopt_link_values(key: str, options: list, label) -> set[str]:
