@@ -73,8 +73,8 @@ def sidebar(
     page_kind: str | None,
     is_one_place: bool = False,
 ) -> Selection:
-    """Draw the filters and return the selection they hold: dates and neighborhoods at the top of the
-    page (a phone shows them without opening the sidebar), the rest in the sidebar."""
+    """Draw the filters and return the selection they hold: dates and neighborhoods behind a button at
+    the top of the page (a phone reaches them without opening the sidebar), the rest in the sidebar."""
     bar = st.sidebar
     notices: list[str] = []
     city_id = default_city
@@ -83,12 +83,27 @@ def sidebar(
     if city is None or city.city_id != city_id:
         return Selection(city_id, None, None, (), {}, False)
     bar.caption(_("Filters apply to every page and are kept in the link, so you can share this view."))
+    date_from, date_to, hoods, windows = _place_and_dates(city, is_one_place, notices)
+    by_kind = {}
+    # Category and person filters narrow counted records, and only a kind page's map and ranking
+    # switch to rates; a page of scores, or of every kind, has none of them.
+    is_counted_kind = bool(page_kind and city.has_data(page_kind) and not gate.schema_for(page_kind).is_score)
+    if is_counted_kind:
+        by_kind[page_kind] = _more_filters(bar, city, page_kind, notices)
+    measure = _measure(bar) if is_counted_kind else st.session_state.get("measure")
+    for notice in notices:
+        bar.warning(notice, icon="⚠️")
+    return Selection(city_id, date_from, date_to, tuple(hoods), by_kind, measure == MEASURES[1], windows)
+
+
+def _place_and_dates(city: CityData, is_one_place: bool, notices: list[str]) -> tuple:
+    """The dates and places, behind one button at the top of the page (a phone reaches them without
+    opening the sidebar): a calendar pair and a multiselect drawn on every first view cost a text
+    page a quarter of its time. The sentence beside the button says what they hold.
+    Returns (date_from, date_to, neighborhood ids, each kind's default window when no date is chosen)."""
     names = dict(city.neighborhood_names)
     hood_ids = sorted(names, key=lambda i: names[i])
     label = city.index.neighborhood_label
-    # The dates and places wait behind one button at the top of the page (a phone reaches them
-    # without opening the sidebar): a calendar and a multiselect drawn on every first view cost a
-    # text page a quarter of its time. The sentence beside the button says what they hold.
     top = st.container(key="place_and_dates")
     button_at, place_at = top.columns([1, 2], vertical_alignment="bottom" if is_one_place else "center")
     panel = button_at.popover(
@@ -107,27 +122,22 @@ def sidebar(
         )
         windows = {k: gate.latest_months(span[1]) for k, span in city.coverage.items() if span}
     (top if is_one_place else place_at).caption(
-        _chosen_words(tuple(hoods) if not is_one_place else None, names, windows, date_from, date_to)
+        _chosen_words(None if is_one_place else tuple(hoods), names, windows, date_from, date_to)
     )
-    by_kind = {}
-    # Category and person filters narrow counted records, and only a kind page's map and ranking
-    # switch to rates; a page of scores, or of every kind, has none of them.
-    is_counted_kind = bool(page_kind and city.has_data(page_kind) and not gate.schema_for(page_kind).is_score)
-    if is_counted_kind:
-        # Behind a button too, with what they hold said under it: with them the Multiselect code and
-        # its five boxes loaded before the first chart of every kind page.
-        panel = bar.popover(_("More filters"), icon=":material/filter_list:", width="stretch")
-        options = session.filter_options(city.city_id, city.snapshot_key, page_kind)
-        by_kind[page_kind] = _kind_filters(panel, options, notices)
-        chosen = gate.Filters.make(page_kind, **by_kind[page_kind]).effective().choice_words()
-        words = "; ".join(chosen)
-        bar.caption(
-            widgets.md_escape(words[:1].upper() + words[1:] + ".") if chosen else _("No other filter chosen.")
-        )
-    measure = _measure(bar) if is_counted_kind else st.session_state.get("measure")
-    for notice in notices:
-        bar.warning(notice, icon="⚠️")
-    return Selection(city_id, date_from, date_to, tuple(hoods), by_kind, measure == MEASURES[1], windows)
+    return date_from, date_to, hoods, windows
+
+
+def _more_filters(bar, city: CityData, kind: str, notices: list[str]) -> dict:
+    """A kind's category, finding and who, behind a button in the sidebar with what they hold said
+    under it: drawn open, their five boxes loaded before the first chart of every kind page."""
+    panel = bar.popover(_("More filters"), icon=":material/filter_list:", width="stretch")
+    picked = _kind_filters(panel, session.filter_options(city.city_id, city.snapshot_key, kind), notices)
+    chosen = gate.Filters.make(kind, **picked).effective().choice_words()
+    words = "; ".join(chosen)
+    bar.caption(
+        widgets.md_escape(words[:1].upper() + words[1:] + ".") if chosen else _("No other filter chosen.")
+    )
+    return picked
 
 
 def _measure(bar) -> str | None:
