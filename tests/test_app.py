@@ -160,6 +160,18 @@ def test_the_briefs_link_reopens_its_place_and_a_bad_one_says_so(app, demo_cache
     assert "Atlantis" in " ".join(w.value for w in other.sidebar.warning)
 
 
+def test_a_link_asking_for_rates_in_words_the_page_does_not_know_is_told_so(app):
+    """measure=… that is neither language's label: counts are shown, and a notice names the value."""
+    _open(app, KIND_PAGES["crime_incident"], measure="Per 1000 people")
+    assert app.button_group(key="measure").value == "Counts"
+    [notice] = [w.value for w in app.sidebar.warning if "counts or rates" in w.value]
+    assert "Per 1000 people" in notice and "showing Counts" in notice
+    app.run()
+    assert not [w for w in app.sidebar.warning if "counts or rates" in w.value], (
+        "said once, not on every view"
+    )
+
+
 def test_bad_url_parameters_give_a_notice_not_an_error(app):
     """Unknown neighborhoods and malformed dates in a link are dropped with a visible notice."""
     _open(app, hood=["Atlantis", "Alder Park"], **{"from": "last tuesday"})

@@ -90,7 +90,7 @@ def sidebar(
     is_counted_kind = bool(page_kind and city.has_data(page_kind) and not gate.schema_for(page_kind).is_score)
     if is_counted_kind:
         by_kind[page_kind] = _more_filters(bar, city, page_kind, notices)
-    measure = _measure(bar) if is_counted_kind else st.session_state.get("measure")
+    measure = _measure(bar, notices) if is_counted_kind else st.session_state.get("measure")
     for notice in notices:
         bar.warning(notice, icon="⚠️")
     return Selection(city_id, date_from, date_to, tuple(hoods), by_kind, measure == MEASURES[1], windows)
@@ -140,10 +140,18 @@ def _more_filters(bar, city: CityData, kind: str, notices: list[str]) -> dict:
     return picked
 
 
-def _measure(bar) -> str | None:
+def _measure(bar, notices: list[str]) -> str | None:
     """Counts or rates, for the kind pages' map and ranking. Elsewhere it is not drawn (it would change
     nothing there), and the choice waits in the session for the next kind page."""
     adopted = _adopt_link_values("measure", list(MEASURES), measure_words)
+    raw = st.query_params.get("measure")
+    if raw and not adopted and "measure" not in st.session_state and raw not in map(measure_words, MEASURES):
+        # Streamlit ignores a value its control does not offer without a word: say so, as for the others.
+        notices.append(
+            _("The link asked for {what} “{value}”, which is not available; showing {shown}.").format(
+                what=_("counts or rates"), value=widgets.md_escape(raw[:40]), shown=measure_words(MEASURES[0])
+            )
+        )
     if adopted:
         st.session_state["measure"] = st.session_state["measure"][0]
     return bar.segmented_control(
