@@ -176,7 +176,7 @@ def _chosen_words(
     period = _default_words(windows, date_from, date_to) if windows else ""
     if hoods is None:
         return period or _("Showing {period}.").format(period=gate.period_words(date_from, date_to))
-    area = gate.area_words(hoods, names)
+    area = widgets.md_escape(gate.area_words(hoods, names))  # the feed's place names, as text
     if period:
         return _("Showing {area}.").format(area=area) + " " + period
     return _("Showing {area}, {period}.").format(area=area, period=gate.period_words(date_from, date_to))
@@ -211,32 +211,30 @@ def worded_filters(kind: str) -> tuple[tuple[str, str, str], ...]:
 
 
 def _kind_filters(bar, options: gate.FilterOptions, notices: list[str]) -> dict:
-    kind = options.kind
-    vocabulary = gate.schema_for(kind).category_column
-    picked = {
-        "categories": _multi(
+    """The kind's category box, and its finding and who boxes where the kind has them."""
+    is_offered = {"categories": True, "findings": bool(options.findings)}
+    return {
+        field: _multi(
             bar,
-            i18n.term(options.category_label).capitalize(),
-            list(options.categories),
-            CATEGORY_KEY[kind],
+            _filter_label(field, options),
+            list(getattr(options, field)),
+            key,
             notices,
             _labeller(vocabulary),
         )
+        for field, key, vocabulary in worded_filters(options.kind)
+        if is_offered.get(field, bool(options.person_label))
     }
-    if options.findings:
-        picked["findings"] = _multi(
-            bar, _("Finding"), list(options.findings), "finding", notices, _labeller("finding")
-        )
-    if options.person_label:
-        who = i18n.term(options.person_label)
-        races, sexes, ages = list(options.races), list(options.sexes), list(options.age_bands)
-        label = _("{who} race / ethnicity").format(who=who).capitalize()
-        picked["races"] = _multi(bar, label, races, "race", notices, _labeller("race"))
-        label = _("{who} sex").format(who=who).capitalize()
-        picked["sexes"] = _multi(bar, label, sexes, "sex", notices, _labeller("sex"))
-        label = _("{who} age").format(who=who).capitalize()
-        picked["age_bands"] = _multi(bar, label, ages, "age", notices, _labeller("age"))
-    return picked
+
+
+def _filter_label(field: str, options: gate.FilterOptions) -> str:
+    if field == "categories":
+        return i18n.term(options.category_label).capitalize()
+    if field == "findings":
+        return _("Finding")
+    who = i18n.term(options.person_label)
+    words = {"races": _("{who} race / ethnicity"), "sexes": _("{who} sex"), "age_bands": _("{who} age")}
+    return words[field].format(who=who).capitalize()
 
 
 def _labeller(vocabulary: str):
